@@ -1,0 +1,1 @@
+"""Turns the raw store into the cleaned dataset: postings, skill mentions, weekly demand."""

@@ -1,0 +1,198 @@
+"""The skill taxonomy (config/skills.yaml): loading, validation, content hash and the matcher.
+
+Format, two levels (area -> skill -> terms):
+
+    areas:
+      technical:
+        name: Technical skills
+        skills:
+          Python: [python]                    # a phrase: case-insensitive, whole words,
+          C++: [c++, cpp]                     #   spaces also match hyphens/newlines
+          R:
+            - exact: R                        # case-sensitive token, no letters/digits/+#& around it
+          Bayes' theorem:
+            - regex: "bayes(ian)?\\b"         # a regular expression (case-insensitive)
+        not:                                  # uses of the area's words that are not demand
+          - regex: "social security( number)?"
+
+A match that overlaps a `not` span of its area is not counted.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipeline.columns import AREA_IDS
+from pipeline.errors import ConfigError
+
+_WORD = r"A-Za-z0-9_"
+
+
+class RegexTerm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    regex: str
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
+        return value
+
+
+class ExactTerm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    exact: str = Field(min_length=1)
+
+
+Term = str | RegexTerm | ExactTerm
+
+
+class AreaSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    name: str
+    description: str = ""
+    skills: dict[str, list[Term]] = Field(min_length=1)
+    not_: list[Term] = Field(default_factory=list, alias="not")
+
+    @field_validator("skills")
+    @classmethod
+    def _skills_have_terms(cls, skills: dict[str, list[Term]]) -> dict[str, list[Term]]:
+        for skill, terms in skills.items():
+            if not terms:
+                raise ValueError(f"skill {skill!r} has no terms")
+            for term in terms:
+                if isinstance(term, str) and not term.strip():
+                    raise ValueError(f"skill {skill!r} has an empty term")
+        return skills
+
+
+class TaxonomySpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    areas: dict[str, AreaSpec]
+
+    @model_validator(mode="after")
+    def _exactly_the_seed_areas(self) -> "TaxonomySpec":
+        missing = [a for a in AREA_IDS if a not in self.areas]
+        unknown = [a for a in self.areas if a not in AREA_IDS]
+        if missing or unknown:
+            parts = []
+            if missing:
+                parts.append(f"missing areas {missing}")
+            if unknown:
+                parts.append(f"unknown areas {unknown} (allowed: {list(AREA_IDS)})")
+            raise ValueError("; ".join(parts))
+        return self
+
+
+def term_regex(term: Term) -> str:
+    """The regular expression source for one taxonomy term."""
+    if isinstance(term, RegexTerm):
+        return f"(?:{term.regex})"
+    if isinstance(term, ExactTerm):
+        body = re.escape(term.exact)
+        return rf"(?-i:(?<![{_WORD}+#&/]){body}(?![{_WORD}+#&]))"
+    words = [re.escape(w) for w in term.strip().split()]
+    body = r"[\s\-]+".join(words)
+    # Whole words: no word character may touch the phrase, and symbol-ended names (c++, c#)
+    # must not run into more symbols.
+    return rf"(?<![{_WORD}+#]){body}(?![{_WORD}+#])"
+
+
+@dataclass(frozen=True)
+class SkillMention:
+    area: str
+    skill: str
+    start: int
+    end: int
+
+
+class Taxonomy:
+    """A validated taxonomy with its compiled matchers."""
+
+    def __init__(self, spec: TaxonomySpec, version: str):
+        self.spec = spec
+        self.version = version
+        self._skill_patterns: list[tuple[str, str, re.Pattern[str]]] = []
+        self._not_patterns: dict[str, re.Pattern[str]] = {}
+        for area_id in AREA_IDS:
+            area = spec.areas[area_id]
+            for skill, terms in area.skills.items():
+                pattern = "|".join(term_regex(t) for t in terms)
+                self._skill_patterns.append((area_id, skill, re.compile(pattern, re.IGNORECASE)))
+            if area.not_:
+                self._not_patterns[area_id] = re.compile(
+                    "|".join(term_regex(t) for t in area.not_), re.IGNORECASE
+                )
+
+    @property
+    def area_ids(self) -> tuple[str, ...]:
+        return AREA_IDS
+
+    def area_name(self, area_id: str) -> str:
+        return self.spec.areas[area_id].name
+
+    def skills_of(self, area_id: str) -> list[str]:
+        return list(self.spec.areas[area_id].skills)
+
+    def find(self, text: str) -> list[SkillMention]:
+        """Every counted mention in `text`, in text order."""
+        not_spans = {
+            area: [m.span() for m in pattern.finditer(text)]
+            for area, pattern in self._not_patterns.items()
+        }
+        found: list[SkillMention] = []
+        for area, skill, pattern in self._skill_patterns:
+            excluded = not_spans.get(area, ())
+            for match in pattern.finditer(text):
+                start, end = match.span()
+                if start == end:
+                    continue
+                if any(s < end and start < e for s, e in excluded):
+                    continue
+                found.append(SkillMention(area, skill, start, end))
+        found.sort(key=lambda m: (m.start, m.area, m.skill))
+        return found
+
+    def match(self, text: str) -> list[tuple[str, str]]:
+        """Distinct (area, skill) pairs mentioned in `text`, in taxonomy order."""
+        seen = {(m.area, m.skill) for m in self.find(text)}
+        return [(a, s) for a, s, _ in self._skill_patterns if (a, s) in seen]
+
+
+def taxonomy_hash(raw: Any) -> str:
+    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def load_taxonomy(path: str | Path) -> Taxonomy:
+    """Load and validate the taxonomy; a bad file raises ConfigError naming file, key and problem."""
+    path = Path(path)
+    raw = read_yaml(path)
+    try:
+        spec = TaxonomySpec.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError.from_validation(path, exc) from None
+    return Taxonomy(spec, version=taxonomy_hash(raw))
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, "", f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None

@@ -1,0 +1,1 @@
+"""Builds the weekly HTML trend report from the cleaned dataset."""

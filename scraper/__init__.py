@@ -1,0 +1,1 @@
+"""Collects job postings from public sources into the raw store."""
