@@ -29,7 +29,6 @@ def html_to_text(html: str) -> str:
         br.replace_with("\n")
     for li in soup.find_all("li"):
         li.insert(0, "\n- ")
-        li.append("\n")
     for block in soup.find_all(_BLOCKS):
         block.insert(0, "\n")
         block.append("\n")

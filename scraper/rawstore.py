@@ -1,0 +1,116 @@
+"""Append-only raw store: one gzip JSONL file per source per run, plus the runs log.
+
+Layout under the data directory:
+    raw/<source>/<run_id>.jsonl.gz   one RawPosting per line, with the run's fetched_at
+    raw/<source>/<run_id>.rejected.jsonl.gz   items the adapter could not parse, with the reason
+    runs.jsonl                       one row per source per run
+Every file is written to a temporary name in the same directory and renamed into place, so a
+crash never leaves a half-written file under a real name.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+from scraper.records import RawPosting
+from scraper.sources.base import Rejected
+
+RAW_SUFFIX = ".jsonl.gz"
+REJECTED_SUFFIX = ".rejected.jsonl.gz"
+
+
+@dataclass
+class SourceRun:
+    """One runs-log row: what happened to one source in one run."""
+
+    run_id: str
+    source: str
+    kind: str
+    started_at: str
+    finished_at: str
+    status: str  # ok | empty | failed
+    postings: int
+    rejected: int
+    requests: int
+    error_class: str
+    error: str
+    raw_file: str
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _gzip_jsonl(rows: list[dict[str, Any]]) -> bytes:
+    text = "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
+    # mtime=0 keeps the bytes a pure function of the rows.
+    return gzip.compress(text.encode("utf-8"), mtime=0)
+
+
+class RawStore:
+    def __init__(self, data_dir: str | Path):
+        self.data_dir = Path(data_dir)
+        self.raw_dir = self.data_dir / "raw"
+        self.runs_path = self.data_dir / "runs.jsonl"
+
+    def write_postings(
+        self, source: str, run_id: str, fetched_at: datetime, postings: list[RawPosting]
+    ) -> Path:
+        path = self.raw_dir / source / f"{run_id}{RAW_SUFFIX}"
+        if path.exists():
+            raise FileExistsError(f"raw file {path} already exists: the raw store is append-only")
+        stamp = fetched_at.isoformat()
+        rows = [{**p.to_json(), "fetched_at": stamp, "run_id": run_id} for p in postings]
+        atomic_write_bytes(path, _gzip_jsonl(rows))
+        return path
+
+    def write_rejected(self, source: str, run_id: str, rejected: list[Rejected]) -> Path | None:
+        if not rejected:
+            return None
+        path = self.raw_dir / source / f"{run_id}{REJECTED_SUFFIX}"
+        atomic_write_bytes(path, _gzip_jsonl([{"reason": r.reason, "item": r.item} for r in rejected]))
+        return path
+
+    def raw_files(self) -> list[Path]:
+        if not self.raw_dir.exists():
+            return []
+        return sorted(
+            p for p in self.raw_dir.glob(f"*/*{RAW_SUFFIX}") if not p.name.endswith(REJECTED_SUFFIX)
+        )
+
+    def iter_rows(self) -> Iterator[dict[str, Any]]:
+        for path in self.raw_files():
+            with gzip.open(path, "rt", encoding="utf-8") as handle:
+                for line in handle:
+                    if line.strip():
+                        yield json.loads(line)
+
+    def append_runs(self, runs: list[SourceRun]) -> None:
+        """Add rows to the runs log by rewriting it whole under a temp name: never a torn line."""
+        existing = self.runs_path.read_bytes() if self.runs_path.exists() else b""
+        if existing and not existing.endswith(b"\n"):
+            existing += b"\n"
+        added = "".join(json.dumps(asdict(run), ensure_ascii=False) + "\n" for run in runs)
+        atomic_write_bytes(self.runs_path, existing + added.encode("utf-8"))
+
+    def read_runs(self) -> list[dict[str, Any]]:
+        if not self.runs_path.exists():
+            return []
+        with self.runs_path.open(encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
