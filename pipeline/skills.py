@@ -24,10 +24,19 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pipeline.columns import AREA_IDS
 from pipeline.errors import ConfigError
@@ -54,7 +63,31 @@ class ExactTerm(BaseModel):
     exact: str = Field(min_length=1)
 
 
-Term = str | RegexTerm | ExactTerm
+def _term_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "phrase"
+    if isinstance(value, dict):
+        if "regex" in value:
+            return "regex"
+        if "exact" in value:
+            return "exact"
+    if isinstance(value, (RegexTerm, ExactTerm)):
+        return "regex" if isinstance(value, RegexTerm) else "exact"
+    return None
+
+
+Term = Annotated[
+    Union[
+        Annotated[str, Tag("phrase")],
+        Annotated[RegexTerm, Tag("regex")],
+        Annotated[ExactTerm, Tag("exact")],
+    ],
+    Discriminator(
+        _term_kind,
+        custom_error_type="invalid_term",
+        custom_error_message="a term is a phrase string, {regex: ...} or {exact: ...}",
+    ),
+]
 
 
 class AreaSpec(BaseModel):

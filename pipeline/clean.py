@@ -1,0 +1,114 @@
+"""Raw rows -> cleaned postings: text from HTML, tidy strings, UTC times, ISO weeks, exact dedup.
+
+Each function takes a DataFrame and returns a new one; I/O stays at the edges (pipeline/process.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Iterable
+
+import pandas as pd
+
+from pipeline import columns as c
+from pipeline.text import html_to_text, normalize_whitespace
+
+RAW_COLUMNS = (
+    "source", "source_kind", "source_id", "url", "title", "company", "location", "posted_at",
+    "description_html", "description_text", "remote_hint", "fetched_at",
+)
+_REMOTE_WORD = re.compile(r"\bremote\b|\banywhere\b|\bwfh\b|\bwork from home\b", re.IGNORECASE)
+_HYBRID_WORD = re.compile(r"\bhybrid\b", re.IGNORECASE)
+
+
+def raw_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """Raw-store rows as a frame with exactly the raw columns (the payload stays in the raw files)."""
+    records = [{col: row.get(col) for col in RAW_COLUMNS} for row in rows]
+    return pd.DataFrame.from_records(records, columns=list(RAW_COLUMNS))
+
+
+def make_posting_id(source: str, source_id: str) -> str:
+    return hashlib.sha1(f"{source}\x1f{source_id}".encode("utf-8")).hexdigest()[:16]
+
+
+def iso_week(ts: pd.Series) -> pd.Series:
+    """'YYYY-Www' ISO week labels (ISO year, so 2026-12-31 can be 2027-W53's neighbour correctly)."""
+    iso = ts.dt.isocalendar()
+    labels = iso["year"].astype("string") + "-W" + iso["week"].astype("string").str.zfill(2)
+    return labels.where(ts.notna())
+
+
+def remote_status(hint: str, location: str, title: str) -> str:
+    """Structured source flag first, then the free text of location and title."""
+    if hint in c.REMOTE_VALUES and hint != "unknown":
+        return hint
+    text = f"{location} {title}"
+    if _HYBRID_WORD.search(text):
+        return "hybrid"
+    if _REMOTE_WORD.search(text):
+        return "remote"
+    return "unknown"
+
+
+def _text_of(html: Any, plain: Any) -> str:
+    if isinstance(html, str) and html.strip():
+        return html_to_text(html)
+    return normalize_whitespace(plain) if isinstance(plain, str) else ""
+
+
+def _tidy(series: pd.Series) -> pd.Series:
+    return series.fillna("").astype(str).map(normalize_whitespace).str.replace("\n", " ", regex=False)
+
+
+def clean_postings(raw: pd.DataFrame) -> pd.DataFrame:
+    """One cleaned row per raw row (duplicates are still there; see drop_exact_duplicates)."""
+    out = pd.DataFrame(index=raw.index)
+    out[c.SOURCE] = raw["source"].astype(str)
+    out[c.SOURCE_KIND] = raw["source_kind"].astype(str)
+    out[c.SOURCE_ID] = raw["source_id"].astype(str)
+    out[c.POSTING_ID] = [make_posting_id(s, i) for s, i in zip(out[c.SOURCE], out[c.SOURCE_ID])]
+    out[c.URL] = _tidy(raw["url"])
+    out[c.TITLE] = _tidy(raw["title"])
+    out[c.COMPANY] = _tidy(raw["company"])
+    out[c.LOCATION] = _tidy(raw["location"])
+    out[c.DESCRIPTION] = [
+        _text_of(h, p) for h, p in zip(raw["description_html"], raw["description_text"])
+    ]
+    out[c.REMOTE] = [
+        remote_status(str(h or ""), loc, t)
+        for h, loc, t in zip(raw["remote_hint"], out[c.LOCATION], out[c.TITLE])
+    ]
+    fetched = pd.to_datetime(raw["fetched_at"], utc=True, format="ISO8601")
+    posted = pd.to_datetime(raw["posted_at"], utc=True, format="ISO8601", errors="coerce")
+    # A posting without a date of its own counts in the week we first saw it.
+    out[c.POSTED_AT] = posted.fillna(fetched)
+    out["fetched_at"] = fetched
+    out[c.CONTENT_HASH] = [
+        hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+        for parts in zip(out[c.TITLE], out[c.COMPANY], out[c.LOCATION], out[c.DESCRIPTION])
+    ]
+    return out
+
+
+def drop_exact_duplicates(cleaned: pd.DataFrame) -> pd.DataFrame:
+    """One row per posting_id: the newest version's content, first/last time we saw it.
+
+    The same posting comes back on every scrape of its board; each copy is the same job.
+    """
+    if cleaned.empty:
+        out = cleaned.drop(columns=["fetched_at"]).copy()
+        out[c.FIRST_SEEN_AT] = pd.Series(dtype="datetime64[ns, UTC]")
+        out[c.LAST_SEEN_AT] = pd.Series(dtype="datetime64[ns, UTC]")
+        out[c.WEEK] = pd.Series(dtype="string")
+        return out
+    seen = cleaned.groupby(c.POSTING_ID)["fetched_at"].agg(["min", "max"])
+    latest = (
+        cleaned.sort_values([c.POSTING_ID, "fetched_at", c.CONTENT_HASH])
+        .drop_duplicates(c.POSTING_ID, keep="last")
+        .set_index(c.POSTING_ID)
+    )
+    latest[c.FIRST_SEEN_AT] = seen["min"]
+    latest[c.LAST_SEEN_AT] = seen["max"]
+    out = latest.drop(columns=["fetched_at"]).reset_index()
+    out[c.WEEK] = iso_week(out[c.POSTED_AT])
+    return out.sort_values(c.POSTING_ID, ignore_index=True)

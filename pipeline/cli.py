@@ -1,0 +1,288 @@
+"""The `jobtrends` command: wires scraper -> pipeline -> reports."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from pipeline import columns as c
+from pipeline.errors import JobtrendsError
+from pipeline.settings import AppConfig, load_config, load_taxonomy_for
+
+app = typer.Typer(
+    help="Track demand for machine-learning skill areas in public job postings, week by week.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="Config file (default: config/jobtrends.yaml).")
+DataDirOpt = typer.Option(None, "--data-dir", "-d", help="Data directory (overrides the config's data_dir).")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err_console.print(Text("error: ", style="bold red") + Text(message), highlight=False)
+    return typer.Exit(code)
+
+
+def _load(config: Optional[Path], data_dir: Optional[Path]) -> AppConfig:
+    try:
+        return load_config(config, data_dir)
+    except JobtrendsError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.callback()
+def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each request and retry.")) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+# --- the stages, shared by the commands -------------------------------------------------------
+
+def _scrape(cfg: AppConfig, only: list[str] | None = None) -> list[Any]:
+    from scraper.collect import scrape_sources
+    from scraper.rawstore import RawStore
+
+    sources = [s for s in cfg.sources if not only or s.name in only]
+    unknown = sorted(set(only or []) - {s.name for s in cfg.sources})
+    if unknown:
+        raise _fail(f"no source named {unknown} in the config")
+    if not sources:
+        raise _fail("the config lists no sources to scrape")
+    runs = asyncio.run(scrape_sources(sources, cfg.fetch, RawStore(cfg.data_dir)))
+    table = Table(title="Scrape")
+    for col in ("source", "status", "postings", "rejected", "requests", "error"):
+        table.add_column(col, overflow="fold")
+    for run in runs:
+        colour = {"ok": "green", "empty": "yellow", "failed": "red"}[run.status]
+        # Cells are Text, not markup: error messages quote scraped URLs and bodies.
+        table.add_row(Text(run.source), Text(run.status, style=colour), str(run.postings), str(run.rejected),
+                      str(run.requests), Text(f"{run.error_class}: {run.error}" if run.error else ""))
+    console.print(table)
+    return runs
+
+
+def _process(cfg: AppConfig) -> Any:
+    taxonomy = _taxonomy(cfg)
+    from pipeline.process import process
+
+    summary = process(cfg.data_dir, taxonomy)
+    console.print(
+        f"processed {summary.raw_rows} raw rows -> {summary.postings} postings "
+        f"({summary.ml_postings} ML), {summary.mentions} skill mentions, {summary.weeks} weeks; "
+        f"taxonomy {summary.taxonomy_version}; dataset at {summary.dataset_dir}"
+    )
+    return summary
+
+
+def _report(cfg: AppConfig, output_dir: Optional[Path] = None) -> Path:
+    import pandas as pd
+
+    from pipeline.dataset import read_meta, read_table
+    from reports.build import build_report
+    from scraper.rawstore import RawStore
+
+    taxonomy = _taxonomy(cfg)
+    meta = read_meta(cfg.data_dir)
+    runs = RawStore(cfg.data_dir).read_runs()
+    page = build_report(
+        read_table(cfg.data_dir, "weekly_area_demand"),
+        read_table(cfg.data_dir, "postings"),
+        {a: taxonomy.area_name(a) for a in c.AREA_IDS},
+        output_dir or cfg.report_dir(),
+        generated_at=datetime.now(timezone.utc),
+        taxonomy_version=meta["taxonomy_version"],
+        source_runs=pd.DataFrame(runs) if runs else None,
+    )
+    console.print(f"report: {page}")
+    return page
+
+
+def _taxonomy(cfg: AppConfig):
+    try:
+        return load_taxonomy_for(cfg)
+    except JobtrendsError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _guard(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except JobtrendsError as exc:
+        raise _fail(str(exc)) from None
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+@app.command()
+def demo(
+    data_dir: Path = typer.Option(Path("data/demo"), "--data-dir", "-d", help="Where the demo's data and report go."),
+    weeks: int = typer.Option(24, min=16, max=104, help="Weeks of demo history."),
+    seed: int = typer.Option(7, help="Seed of the generated demo corpus."),
+) -> None:
+    """Serve the built-in demo sources on 127.0.0.1, then scrape, process and report them (no internet)."""
+    from scraper.demo.corpus import build_corpus
+    from scraper.demo.server import DemoServer
+
+    started = time.perf_counter()
+    corpus = build_corpus(weeks=weeks, seed=seed)
+    with DemoServer(corpus) as server:
+        console.print(f"demo sources served at {server.base_url}")
+        cfg = _guard(demo_config, corpus.source_configs(server.base_url), data_dir)
+        runs = _scrape(cfg)
+    if any(run.status == "failed" for run in runs):
+        raise _fail("a demo source failed; see the table above", 1)
+    _process(cfg)
+    page = _report(cfg)
+    console.print(f"demo finished in {time.perf_counter() - started:.1f} s")
+    typer.echo(str(page.resolve()))
+
+
+def demo_config(sources: list[dict[str, Any]], data_dir: Path) -> AppConfig:
+    """The app config for demo sources: the default taxonomy, no pacing needed on loopback."""
+    from pipeline.settings import DEFAULT_TAXONOMY
+
+    return AppConfig.model_validate(
+        {
+            "data_dir": Path(data_dir).resolve(),
+            "taxonomy": DEFAULT_TAXONOMY,
+            "fetch": {"min_interval_seconds": 0.0, "max_retries": 1, "backoff_seconds": 0.1},
+            "sources": sources,
+        }
+    )
+
+
+@app.command()
+def scrape(
+    config: Optional[Path] = ConfigOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="Only these sources (repeatable)."),
+) -> None:
+    """Fetch every configured source once into the raw store. Exits 1 if any source failed."""
+    cfg = _load(config, data_dir)
+    runs = _scrape(cfg, source)
+    if any(run.status == "failed" for run in runs):
+        raise typer.Exit(1)
+
+
+@app.command()
+def process(config: Optional[Path] = ConfigOpt, data_dir: Optional[Path] = DataDirOpt) -> None:
+    """Rebuild the cleaned dataset (Parquet) from the raw store."""
+    cfg = _load(config, data_dir)
+    _guard(_process, cfg)
+
+
+@app.command()
+def report(
+    config: Optional[Path] = ConfigOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    output_dir: Optional[Path] = typer.Option(None, "--output-dir", "-o", help="Default: <data_dir>/reports."),
+) -> None:
+    """Write the weekly HTML report from the cleaned dataset and print its path."""
+    cfg = _load(config, data_dir)
+    page = _guard(_report, cfg, output_dir)
+    typer.echo(str(page.resolve()))
+
+
+@app.command()
+def run(config: Optional[Path] = ConfigOpt, data_dir: Optional[Path] = DataDirOpt) -> None:
+    """Scrape the configured (internet) sources, process and report. Exits 1 if any source failed."""
+    cfg = _load(config, data_dir)
+    runs = _scrape(cfg)
+    _guard(_process, cfg)
+    page = _guard(_report, cfg)
+    typer.echo(str(page.resolve()))
+    if any(r.status == "failed" for r in runs):
+        raise typer.Exit(1)
+
+
+@app.command()
+def extract(
+    input_path: Path = typer.Argument(..., help='JSONL of {"id", "title", "description"} (description may be HTML).'),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output JSONL (default: stdout)."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Classify postings and extract skill areas: one {"id", "is_ml", "areas", "skills"} line per input line."""
+    from pipeline.process import extract_records
+
+    cfg = _load(config, None)
+    taxonomy = _taxonomy(cfg)
+    try:
+        records = list(_read_jsonl(input_path))
+    except (OSError, ValueError) as exc:
+        raise _fail(f"{input_path}: {exc}") from None
+    lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in extract_records(records, taxonomy)]
+    if output is None:
+        sys.stdout.write("".join(lines))
+    else:
+        from scraper.rawstore import atomic_write_bytes
+
+        atomic_write_bytes(output, "".join(lines).encode("utf-8"))
+        err_console.print(f"wrote {len(lines)} lines to {output}")
+
+
+def _read_jsonl(path: Path):
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"line {number} is not JSON: {exc.msg}") from None
+            if not isinstance(record, dict):
+                raise ValueError(f"line {number} is not a JSON object")
+            yield record
+
+
+@app.command()
+def query(
+    sql: str = typer.Argument(..., help="DuckDB SQL over postings, skill_mentions, weekly_area_demand, runs."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table | csv | json"),
+    config: Optional[Path] = ConfigOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+) -> None:
+    """Run SQL over the cleaned dataset."""
+    import duckdb
+
+    from pipeline.dataset import connect
+
+    if fmt not in ("table", "csv", "json"):
+        raise _fail(f"--format must be table, csv or json, not {fmt!r}")
+    cfg = _load(config, data_dir)
+    con = _guard(connect, cfg.data_dir)
+    try:
+        frame = con.execute(sql).df()
+    except duckdb.Error as exc:
+        raise _fail(f"query failed: {exc}") from None
+    if fmt == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(frame.to_json(orient="records", date_format="iso", force_ascii=False) + "\n")
+    else:
+        table = Table(show_lines=False)
+        for col in frame.columns:
+            table.add_column(str(col), overflow="fold")
+        for row in frame.itertuples(index=False):
+            table.add_row(*(Text("" if v is None else str(v)) for v in row))
+        console.print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,75 @@
+"""The cleaned dataset on disk (Parquet) and its SQL view (DuckDB).
+
+    <data_dir>/dataset/postings.parquet, skill_mentions.parquet, weekly_area_demand.parquet, meta.json
+The folder is built beside the old one and swapped in by rename, so readers never see a mix.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pipeline.errors import DatasetError
+
+TABLES = ("postings", "skill_mentions", "weekly_area_demand")
+
+
+def dataset_dir(data_dir: str | Path) -> Path:
+    return Path(data_dir) / "dataset"
+
+
+def write_dataset(data_dir: str | Path, tables: dict[str, pd.DataFrame], meta: dict[str, Any]) -> Path:
+    target = dataset_dir(data_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".dataset-"))
+    try:
+        for name in TABLES:
+            tables[name].to_parquet(staging / f"{name}.parquet", index=False)
+        (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
+        retired = None
+        if target.exists():
+            retired = target.with_name(f".dataset-old-{os.getpid()}")
+            os.replace(target, retired)
+        os.replace(staging, target)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def read_table(data_dir: str | Path, name: str) -> pd.DataFrame:
+    path = dataset_dir(data_dir) / f"{name}.parquet"
+    if not path.exists():
+        raise DatasetError(f"no cleaned dataset at {path.parent}: run `jobtrends process` first")
+    return pd.read_parquet(path)
+
+
+def read_meta(data_dir: str | Path) -> dict[str, Any]:
+    path = dataset_dir(data_dir) / "meta.json"
+    if not path.exists():
+        raise DatasetError(f"no cleaned dataset at {path.parent}: run `jobtrends process` first")
+    return json.loads(path.read_text())
+
+
+def connect(data_dir: str | Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with every dataset table (and `runs`) as a view."""
+    folder = dataset_dir(data_dir)
+    if not (folder / "postings.parquet").exists():
+        raise DatasetError(f"no cleaned dataset at {folder}: run `jobtrends process` first")
+    con = duckdb.connect(":memory:")
+    for name in TABLES:
+        path = str(folder / f"{name}.parquet").replace("'", "''")
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+    runs = Path(data_dir) / "runs.jsonl"
+    if runs.exists():
+        path = str(runs).replace("'", "''")
+        con.execute(f"CREATE VIEW runs AS SELECT * FROM read_json_auto('{path}', format='newline_delimited')")
+    return con
