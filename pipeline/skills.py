@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import re._constants as _sre  # the stdlib regex parser: used only to derive prefilter literals
+import re._parser as _sre_parser
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Union
@@ -149,23 +151,91 @@ class SkillMention:
     end: int
 
 
+@dataclass(frozen=True)
+class _CompiledTerm:
+    """One term's regex plus literals of which at least one must occur in any match.
+
+    Checking `literal in text.lower()` costs far less than running a regex with look-behinds at every
+    position, and most terms' literals are absent from most postings.
+    """
+
+    pattern: re.Pattern[str]
+    needles: tuple[str, ...] | None
+
+    def finditer(self, text: str, lowered: str):
+        if self.needles is not None and not any(n in lowered for n in self.needles):
+            return ()
+        return self.pattern.finditer(text)
+
+
+def _compile_term(term: Term) -> _CompiledTerm:
+    source = term_regex(term)
+    return _CompiledTerm(re.compile(source, re.IGNORECASE), required_literals(source))
+
+
+def required_literals(source: str) -> tuple[str, ...] | None:
+    """Lower-cased strings one of which every match of `source` contains, or None if unknown."""
+    try:
+        parsed = _sre_parser.parse(source, re.IGNORECASE)
+    except Exception:  # noqa: BLE001 - private parser API: no prefilter is always safe
+        return None
+    needles = _sequence_needles(list(parsed))
+    if not needles or any(len(n) < 2 for n in needles):
+        return None
+    return tuple(sorted(needles))
+
+
+def _sequence_needles(items: list) -> set[str] | None:
+    """Best requirement of a sequence: a run of literals, or one item's own requirement."""
+    candidates: list[set[str]] = []
+    run: list[str] = []
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            run.append(chr(arg).lower())
+            continue
+        if run:
+            candidates.append({"".join(run)})
+            run = []
+        inner = _item_needles(op, arg)
+        if inner:
+            candidates.append(inner)
+    if run:
+        candidates.append({"".join(run)})
+    if not candidates:
+        return None
+    return max(candidates, key=lambda needles: min(len(n) for n in needles))
+
+
+def _item_needles(op, arg) -> set[str] | None:
+    if op is _sre.SUBPATTERN:
+        return _sequence_needles(list(arg[-1]))
+    if op is _sre.BRANCH:
+        union: set[str] = set()
+        for branch in arg[1]:
+            needles = _sequence_needles(list(branch))
+            if not needles:
+                return None
+            union |= needles
+        return union
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and arg[0] >= 1:
+        return _sequence_needles(list(arg[2]))
+    return None
+
+
 class Taxonomy:
     """A validated taxonomy with its compiled matchers."""
 
     def __init__(self, spec: TaxonomySpec, version: str):
         self.spec = spec
         self.version = version
-        self._skill_patterns: list[tuple[str, str, re.Pattern[str]]] = []
-        self._not_patterns: dict[str, re.Pattern[str]] = {}
+        self._skills: list[tuple[str, str, list[_CompiledTerm]]] = []
+        self._not_terms: dict[str, list[_CompiledTerm]] = {}
         for area_id in AREA_IDS:
             area = spec.areas[area_id]
             for skill, terms in area.skills.items():
-                pattern = "|".join(term_regex(t) for t in terms)
-                self._skill_patterns.append((area_id, skill, re.compile(pattern, re.IGNORECASE)))
+                self._skills.append((area_id, skill, [_compile_term(t) for t in terms]))
             if area.not_:
-                self._not_patterns[area_id] = re.compile(
-                    "|".join(term_regex(t) for t in area.not_), re.IGNORECASE
-                )
+                self._not_terms[area_id] = [_compile_term(t) for t in area.not_]
 
     @property
     def area_ids(self) -> tuple[str, ...]:
@@ -179,27 +249,26 @@ class Taxonomy:
 
     def find(self, text: str) -> list[SkillMention]:
         """Every counted mention in `text`, in text order."""
+        lowered = text.lower()  # a match's lower-cased text is always a substring of this
         not_spans = {
-            area: [m.span() for m in pattern.finditer(text)]
-            for area, pattern in self._not_patterns.items()
+            area: [m.span() for term in terms for m in term.finditer(text, lowered)]
+            for area, terms in self._not_terms.items()
         }
-        found: list[SkillMention] = []
-        for area, skill, pattern in self._skill_patterns:
+        found: set[SkillMention] = set()
+        for area, skill, terms in self._skills:
             excluded = not_spans.get(area, ())
-            for match in pattern.finditer(text):
-                start, end = match.span()
-                if start == end:
-                    continue
-                if any(s < end and start < e for s, e in excluded):
-                    continue
-                found.append(SkillMention(area, skill, start, end))
-        found.sort(key=lambda m: (m.start, m.area, m.skill))
-        return found
+            for term in terms:
+                for match in term.finditer(text, lowered):
+                    start, end = match.span()
+                    if start == end or any(s < end and start < e for s, e in excluded):
+                        continue
+                    found.add(SkillMention(area, skill, start, end))
+        return sorted(found, key=lambda m: (m.start, m.end, m.area, m.skill))
 
     def match(self, text: str) -> list[tuple[str, str]]:
         """Distinct (area, skill) pairs mentioned in `text`, in taxonomy order."""
         seen = {(m.area, m.skill) for m in self.find(text)}
-        return [(a, s) for a, s, _ in self._skill_patterns if (a, s) in seen]
+        return [(a, s) for a, s, _ in self._skills if (a, s) in seen]
 
 
 def taxonomy_hash(raw: Any) -> str:
