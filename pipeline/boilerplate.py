@@ -176,6 +176,7 @@ _APPLY = (
     r"|interested (?:candidates|applicants|parties)|unsolicited (?:resume|agency|applications)|recruit(?:ment|ing)? agenc"
     r"|third[- ]party (?:recruit|agenc|vendor)|agency (?:resume|fee)|placement fee|referral bonus|refer (?:us|a friend)"
     r"|we love referrals|follow-up email|applications? will be (?:accepted|reviewed)|job id\b|requisition (?:id|number)"
+    r"|(?:will|would) never ask (?:you )?(?:for|to)|recruit\w* (?:fraud|scams?)|(?:fraudulent|fake|suspicious) (?:job|recruit\w*|offers?|postings?|emails?|messages?)"
     r"|encourage(?:d)? (?:you )?to apply|still apply|apply anyway|meet (?:100%|every)|(?:to )?learn more about (?:us|our (?:company|culture|benefits|team)|working at|life at)"
     r"|for more information,? (?:please )?visit|visit (?:us at|our (?:website|careers))"
 )
@@ -369,10 +370,12 @@ def _decisions(text: str) -> list[tuple[int, int, str | None, bool]]:
         return []
 
     state = "keep"  # keep | about | drop
+    kept_any = False
     out: list[tuple[int, int, str | None, bool]] = []
     for start, end, kind in _units(text):
         if kind is not None:
             state = "keep" if kind == "demand" else kind
+            kept_any = kept_any or kind == "demand"
             out.append((start, end, kind, kind == "demand"))
             continue
         if state == "about" and not _ROLE_SIGNAL.search(lower, start, end):
@@ -384,9 +387,15 @@ def _decisions(text: str) -> list[tuple[int, int, str | None, bool]]:
         spans = boilerplate_spans(start, end)
         if not spans:
             state = "keep"
+            kept_any = True
             out.append((start, end, None, True))
         elif spans == [(start, end)] or state != "keep":
             out.append((start, end, None, False))
+            if not kept_any and state == "keep" and _COMPANY.search(text[start:end].strip(" \t:;-–—•·*\"“”")):
+                # A posting that opens with its company ("Acme is a platform that…") goes on about the
+                # company until it first speaks about the role: treat it like an "About us" section.
+                state = "about"
         else:
+            kept_any = True
             out.extend(_split_by(start, end, spans))
     return out

@@ -32,7 +32,9 @@ _NON_ML_ROLE = re.compile(
 _ML_TITLE = re.compile(
     r"machine[- ]learning|\bml\b|\bml(?:ops|e)\b|\bml[- ]?ops\b|\bai\s*/\s*ml\b|\bml\s*/\s*ai\b|artificial intelligence"
     r"|deep learning|\bnlp\b|\bnlu\b|natural language|computer vision|\bllms?\b|\bgen(?:erative)? ?ai\b|\bgenai\b"
-    r"|reinforcement learning|data scien(?:ce|tist)|applied scientist|computational linguist|\bperception\b"
+    r"|reinforcement learning|data scientist|\bdata\b[^|]{0,20}\bscientist\b|applied scientist|computational linguist|\bperception\b"
+    r"|data science(?! (?:software engineer|engineer|developer|analyst|specialist|associate)\b)"
+    r"|\b(?:pytorch|tensorflow|scikit[- ]learn|keras|hugging ?face|langchain)\b"
     r"|\bai (?:engineer|developer|scientist|researcher|specialist|architect|lead|research|engineering|infrastructure|platform)"
     r"|\b(?:engineer|developer|scientist|researcher|architect|lead|manager)\b[^|]*\bai\b|\bai\b[^|]*\b(?:engineer|developer|scientist|researcher)\b",
     re.IGNORECASE,
@@ -44,6 +46,9 @@ _DATA_ENGINEER_TITLE = re.compile(r"\bdata (?:engineer|architect)|\bbig data\b|\
 # ---- description signals ------------------------------------------------------------------------------
 # Each family counts once. Strong families describe the ML work; weak ones only mention the field.
 _STRONG_SIGNALS: dict[str, str] = {
+    # "As a data scientist, you will…" / "seeking multiple Data Scientists": the posting calls the role so.
+    "data scientist role": r"(?<!experience )\b(?:is|as) an? (?:(?!or\b|and\b)[\w-]+ ){0,3}data scientist\b(?! ?/| or\b)"
+                           r"|\b(?:seeking|looking for|hiring) (?:an? |multiple |several )?(?:(?!or\b|and\b)[\w-]+ ){0,3}data scientists?\b(?! ?/| or\b)",
     "trains models": r"\b(?:train(?:s|ed|ing)?|fine[- ]?tun\w*|pre[- ]?train\w*|retrain\w*)\b[^.\n]{0,60}\b(?:models?|networks?|llms?|classifiers?|embeddings?)\b"
                      r"|\bmodel (?:training|development|fine[- ]tuning)\b|\b(?:training|fine[- ]tuning) (?:of )?(?:ml |machine learning |deep learning |the )?models?\b",
     "deploys models": r"\b(?:deploy\w*|productioni[sz]\w*|serv(?:e|es|ing)|ship\w*|launch\w*)\b[^.\n]{0,40}\b(?:ml|machine learning|ai|deep learning|predictive)? ?models?\b"
@@ -53,7 +58,8 @@ _STRONG_SIGNALS: dict[str, str] = {
                         r" (?:models?|algorithms?|systems?|solutions?|pipelines?|networks?)\b",
     "ML frameworks": r"\b(?:pytorch|tensorflow|keras|scikit[- ]?learn|sklearn|xgboost|lightgbm|jax|hugging ?face|transformers library|caffe|theano|mxnet|spacy|nltk)\b",
     "ML infrastructure": r"\bml ?ops\b|\bmlflow\b|\bkubeflow\b|\bsagemaker\b|\bvertex ai\b|\bml (?:infrastructure|platform|pipelines?|systems?|stack|engineering)\b"
-                         r"|\bmachine learning (?:infrastructure|platform|pipelines?|systems?|engineering)\b|\bfeature stores?\b|\bgpus?\b|\bcuda\b",
+                         r"|\bmachine learning (?:infrastructure|platform|pipelines?|systems?|engineering)\b|\bfeature stores?\b|\bgpus?\b|\bcuda\b"
+                         r"|\b(?:ml|machine learning|model) training\b",
     "LLM work": r"\bllms?\b|\blarge language models?\b|\bgenerative ai\b|\bgen ?ai\b|\bprompt engineering\b|\bretrieval[- ]augmented\b|\brag\b"
                 r"|\blangchain\b|\bllama ?index\b|\bvector (?:databases?|stores?|search)\b|\bembeddings?\b|\brlhf\b",
     "ML methods": r"\bdeep learning\b|\bneural networks?\b|\breinforcement learning\b|\bcomputer vision\b|\bnatural language processing\b|\bnlp\b"
@@ -66,15 +72,22 @@ _WEAK_SIGNALS: dict[str, str] = {
 _STRONG = {name: re.compile(p, re.IGNORECASE) for name, p in _STRONG_SIGNALS.items()}
 _WEAK = {name: re.compile(p, re.IGNORECASE) for name, p in _WEAK_SIGNALS.items()}
 
-# Distinct strong signal families needed when the title does not decide. Analysts and data engineers
-# need more: their postings often mention ML next to reporting or pipeline work.
-_NEEDED = {"analyst": 4, "data engineer": 3, "other": 3}
+# The ML work itself (training, deploying, building models) weighs 2; tools, infrastructure, LLM work
+# and methods weigh 1. Points needed when the title does not decide: analysts and data engineers need
+# more, as their postings often mention ML next to reporting or pipeline work.
+_WORK_SIGNALS = {"trains models", "deploys models", "builds ML models"}
+_DECISIVE_SIGNALS = {"data scientist role"}
+_NEEDED = {"analyst": 5, "data engineer": 4, "other": 3}
 
 
 def _signals(text: str) -> tuple[list[str], list[str]]:
     strong = [name for name, pattern in _STRONG.items() if pattern.search(text)]
     weak = [name for name, pattern in _WEAK.items() if pattern.search(text)]
     return strong, weak
+
+
+def _points(strong: list[str]) -> int:
+    return sum(5 if name in _DECISIVE_SIGNALS else 2 if name in _WORK_SIGNALS else 1 for name in strong)
 
 
 def classify_ml(title: str, text: str) -> tuple[bool, str]:
@@ -95,9 +108,9 @@ def classify_ml(title: str, text: str) -> tuple[bool, str]:
 
     kind = "analyst" if _ANALYST_TITLE.search(title) else "data engineer" if _DATA_ENGINEER_TITLE.search(title) else "other"
     strong, weak = _signals(demand_text(text or ""))
-    needed = _NEEDED[kind]
-    if len(strong) >= needed:
-        return True, f"description: {', '.join(strong[:3])} ({len(strong)} signals)"
+    needed, points = _NEEDED[kind], _points(strong)
+    if points >= needed:
+        return True, f"description: {', '.join(strong[:3])} ({points} points)"
     if not strong and not weak:
         return False, f"{'title: ' + kind + ' role, ' if kind != 'other' else ''}description: no ML signal"
-    return False, f"description: {len(strong)} of {needed} ML signals{' (' + kind + ')' if kind != 'other' else ''}"
+    return False, f"description: {points} of {needed} ML points{' (' + kind + ')' if kind != 'other' else ''}"

@@ -1,0 +1,110 @@
+"""The whole job on the built-in demo sources: real HTTP on 127.0.0.1, real files, real report."""
+from __future__ import annotations
+
+import json
+from html import escape as html_escape
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pipeline import columns as c
+from pipeline.cli import app
+from pipeline.dataset import read_table
+from scraper.demo.corpus import build_corpus
+
+runner = CliRunner()
+WEEKS = 20
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("demo")
+    result = runner.invoke(app, ["demo", "--data-dir", str(data_dir), "--weeks", str(WEEKS)])
+    assert result.exit_code == 0, result.output
+    return data_dir, result.output
+
+
+def quarter_means(weekly: pd.DataFrame, area: str) -> tuple[float, float]:
+    series = weekly[weekly[c.AREA] == area].sort_values(c.WEEK)
+    k = max(1, len(series) // 4)
+    share = series[c.MENTIONS] / series[c.POSTINGS]
+    return share.head(k).mean(), share.tail(k).mean()
+
+
+def test_demo_prints_a_report_that_shows_every_area(demo_run):
+    data_dir, output = demo_run
+    page_path = output.strip().splitlines()[-1]
+    assert page_path.endswith("index.html")
+    html = open(page_path, encoding="utf-8").read()
+    assert "<script src=\"http" not in html  # offline: no CDN
+    from pipeline.skills import load_taxonomy
+    from tests.conftest import REPO
+
+    taxonomy = load_taxonomy(REPO / "config" / "skills.yaml")
+    for area in c.AREA_IDS:
+        assert html_escape(taxonomy.area_name(area)) in html
+    assert (data_dir / "reports" / "index.html").exists()
+
+
+def test_demo_covers_at_least_16_weeks_and_all_sources(demo_run):
+    data_dir, _ = demo_run
+    weekly = read_table(data_dir, "weekly_area_demand")
+    assert weekly[c.WEEK].nunique() >= 16
+    assert set(weekly[c.AREA]) == set(c.AREA_IDS)
+    postings = read_table(data_dir, "postings")
+    assert set(postings[c.SOURCE_KIND]) == {"greenhouse", "lever", "hn"}
+    runs = [json.loads(line) for line in (data_dir / "runs.jsonl").read_text().splitlines()]
+    assert runs and all(r["status"] == "ok" for r in runs)
+
+
+def test_pipeline_recovers_the_planted_trends(demo_run):
+    data_dir, _ = demo_run
+    weekly = read_table(data_dir, "weekly_area_demand")
+    corpus = build_corpus(weeks=WEEKS)
+    for area, direction in corpus.planted.items():
+        first, last = quarter_means(weekly, area)
+        if direction == "rising":
+            assert last - first > 0.15, (area, first, last)
+        else:
+            assert first - last > 0.15, (area, first, last)
+
+
+def test_pipeline_agrees_with_the_demo_truth(demo_run):
+    data_dir, _ = demo_run
+    corpus = build_corpus(weeks=WEEKS)
+    truth = pd.DataFrame(corpus.truth)
+    postings = read_table(data_dir, "postings")
+    merged = truth.merge(postings, on=[c.SOURCE_KIND, c.SOURCE_ID], suffixes=("_truth", ""))
+    assert len(merged) == len(truth) == len(postings)
+    assert (merged["is_ml_truth"] == merged[c.IS_ML]).mean() >= 0.97
+    mentions = read_table(data_dir, "skill_mentions")
+    found = mentions.groupby(c.POSTING_ID)[c.AREA].agg(set)
+    ml = merged[merged["is_ml_truth"]]
+    for area in c.AREA_IDS:
+        planted = ml["areas"].map(lambda areas: area in areas)
+        recovered = ml[c.POSTING_ID].map(lambda pid: area in found.get(pid, set()))
+        assert abs(planted.mean() - recovered.mean()) < 0.05, area
+
+
+def test_query_answers_over_the_dataset(demo_run):
+    data_dir, _ = demo_run
+    sql = "select area, sum(mentions) as mentions from weekly_area_demand group by 1 order by 1"
+    result = runner.invoke(app, ["query", sql, "--data-dir", str(data_dir), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert sorted(r["area"] for r in rows) == sorted(c.AREA_IDS)
+    assert all(r["mentions"] > 0 for r in rows)
+    table = runner.invoke(app, ["query", sql, "--data-dir", str(data_dir)])
+    assert table.exit_code == 0 and "attention_to_detail" in table.output
+    bad = runner.invoke(app, ["query", "select nope from postings", "--data-dir", str(data_dir)])
+    assert bad.exit_code == 2 and "query failed" in bad.output
+
+
+def test_process_is_idempotent(demo_run):
+    data_dir, _ = demo_run
+    before = {name: read_table(data_dir, name) for name in ("postings", "skill_mentions", "weekly_area_demand")}
+    result = runner.invoke(app, ["process", "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    for name, frame in before.items():
+        pd.testing.assert_frame_equal(frame, read_table(data_dir, name))
