@@ -64,7 +64,7 @@ _HEADINGS: dict[str, dict[str, list[str]]] = {
         "inline": [
             # benefits and pay
             r"(?:featured |our |employee |additional |great |amazing )?(?:benefits|perks)"
-            r"(?: (?:and|&) (?:perks|benefits|compensation))?(?: summary| package| overview)?",
+            r"(?: (?:and|&) (?:perks|benefits|compensation))?(?: summary| package| overview| include)?",
             r"(?:what|here['’]s what) we (?:offer|provide|give)(?: you)?|we offer|what['’]s in it for you",
             r"what you['’]ll (?:get|love about \S+(?: \S+)?)|what we['’]ll bring|why you['’]ll love working here",
             r"(?:total )?(?:compensation|rewards)(?: (?:and|&) (?:benefits|equity|perks))?",
@@ -101,6 +101,12 @@ _HEADING_WHOLE = {
 _ABOUT_NAME_WHOLE = re.compile(_ABOUT_NAME)
 _HEADING_STRIP = re.compile(r"^[\s*#•·\-–—>●▪]+|[\s:.\-–—]+$")
 _HEADING_MAX = 70
+_GENERIC_HEADING = re.compile(r"(?:job |position )?(?:description|overview|summary)", re.IGNORECASE)
+# An unknown short heading naming the role or the candidate ("What's the role?", "JOB DEFINITION:").
+_SENTENCE_INSIDE = re.compile(r"[.!;]\s")
+_ROLE_WORD = re.compile(r"\b(?:role|job|position|responsibilit|dut(?:y|ies)|requirements?|qualifications?|skills?|experience"
+                        r"|expectations|what you|who you|you['’]ll|you will|ideal candidate|looking for|profile|competenc)",
+                        re.IGNORECASE)
 
 # A heading inside a line starts the line, follows a sentence end or is glued to the previous word, and is
 # followed by ":", a dash, the next capitalised word glued to it ("QualificationsPython", "Perks:Free"),
@@ -124,8 +130,9 @@ _SPLIT = re.compile(
     r"|(?=[-•·]\s?[A-Z])(?<=[.!?])"                          # "…to apply.- Strong working knowledge"
     r"|(?=[A-Z][a-z])(?<=[a-z]{2})"                          # glued bullets: "latencyPredict" (see _glued)
     r"|(?=[\s•·●▪Ø])\s*(?=[•·●▪Ø]\s?)"                       # inline bullet characters
+    # "…ad tech industry We are an equal opportunity employer", "…abilities JLL is committed to developing…"
     r"|(?=\s)(?<=[a-z0-9.)])\s+(?=(?:[A-Z][\w&.'’-]*\s){1,4}(?:is|are) (?:an? |proud to be an? |committed to )"
-    r"(?:equal|eeo|affirmative|diversity))"                  # "…industry We are an equal opportunity employer"
+    r"(?:equal|eeo|affirmative|diversity|developing|building|providing|fostering))"
 )
 
 
@@ -149,13 +156,14 @@ _EEO = (
     r"|at-will|(?:celebrates?|values?|embraces?) diversity"
 )
 _PRIVACY = (
-    r"privacy (?:policy|notice|statement|consent|practices)|(?:collect|process|retain|use|store|share|handle)\w* "
+    r"privacy (?:policy|notice|statement|consent)|(?:collect|process|retain|use|store|share|handle)\w* "
     r"(?:and \w+ )?(?:your |the |any )?personal (?:data|information)|personal (?:data|information) (?:we|you|that you) "
     r"(?:collect|provide|submit)|candidate (?:data|privacy)"
 )
 _BENEFITS = (
     r"401\s?\(?k\)?|403\s?\(?b\)?|(?:medical|health),? (?:and )?dental|dental(?:,| and| &) vision|dental (?:insurance|coverage|plans?|benefits)"
-    r"|vision (?:insurance|coverage|plan|benefits)|health (?:insurance|benefits|care plans?|coverage)|medical (?:insurance|coverage|benefits)"
+    r"|(?:vision (?:insurance|coverage|plan|benefits)|health (?:insurance|benefits|care plans?|coverage)|medical (?:insurance|coverage|benefits))"
+    r"(?! (?:claims|data|industry|products|company|companies|carriers?|markets?|domain|analytics|providers?|plans? data))"
     r"|life insurance|disability insurance|paid (?:time off|holidays|vacation|parental|maternity|paternity|sick|leave)"
     r"|pto\b|parental leave|maternity|paternity|tuition (?:reimbursement|assistance)|(?:stock|equity) (?:options?|grants?|plan|package|compensation)"
     r"|employee stock|espp\b|competitive (?:salary|salaries|pay|compensation|benefits|base)"
@@ -177,14 +185,15 @@ _APPLY = (
     r"|third[- ]party (?:recruit|agenc|vendor)|agency (?:resume|fee)|placement fee|referral bonus|refer (?:us|a friend)"
     r"|we love referrals|follow-up email|applications? will be (?:accepted|reviewed)|job id\b|requisition (?:id|number)"
     r"|(?:will|would) never ask (?:you )?(?:for|to)|recruit\w* (?:fraud|scams?)|(?:fraudulent|fake|suspicious) (?:job|recruit\w*|offers?|postings?|emails?|messages?)"
-    r"|encourage(?:d)? (?:you )?to apply|still apply|apply anyway|meet (?:100%|every)|(?:to )?learn more about (?:us|our (?:company|culture|benefits|team)|working at|life at)"
+    r"|put your (?:passion|skills|talents?|career) to work at|encourage(?:d)? (?:you )?to apply|still apply|apply anyway|meet (?:100%|every)|(?:to )?learn more about (?:us|our (?:company|culture|benefits|team)|working at|life at)"
     r"|for more information,? (?:please )?visit|visit (?:us at|our (?:website|careers))"
 )
 # Every form starts at a word start (or with "$"); the look-arounds let the scan skip other positions.
 _BOILERPLATE = re.compile(rf"(?=[a-z0-9$])(?<![a-z0-9])(?:{_EEO}|{_PRIVACY}|{_BENEFITS}|{_APPLY})")
 
 _COMPANY_NOUN = (r"compan(?:y|ies)|firm|startup|start-up|organi[sz]ation|leader|provider|platform|employer|agency|institution"
-                 r"|enterprise|brand|marketplace|consultancy|manufacturer|supplier|non-?profit")
+                 r"|enterprise|brand|marketplace|consultancy|manufacturer|supplier|non-?profit|factory|laboratory|institute"
+                 r"|university|hospital|health system")
 _COMPANY = re.compile(
     # "<Company> is a leading provider …" (subject: capitalised words, not a pronoun or a job title)
     r"^(?!(?:The|This|That|These|Those|It|You|We|I|He|She|They|Each|Every|All|Any|Experience|Knowledge)\b)"
@@ -192,21 +201,25 @@ _COMPANY = re.compile(
     r"|Consultant|Role|Position|Team|Candidate)s?\b[^,]*?\s(?:is|are|was)\s)"
     r"[A-Z][\w&.'’-]*(?:\s(?:[A-Z][\w&.'’-]*|of|and|&|for)){0,4}\s(?:is|are|was|has been|have been)\s"
     r"(?!(?:a |an |the )?(?:\w+ )?(?:plus|must|bonus|requirement|prerequisite|preferred|required|nice|minimum)\b)"
-    rf"(?=.*\b(?:{_COMPANY_NOUN}|founded|headquartered|industry|mission|funded|backed|investors|offices|businesses)\b)"
-    r"|^At [A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3},? (?:we|our)\b"
+    rf"(?=.*\b(?:{_COMPANY_NOUN}|founded|headquartered|industry|mission|funded|backed|investors|offices|businesses|forefront"
+    r"|pioneer\w*|world['’]s)\b)"
+    r"|^At [A-Z][\w&.'’-]*(?: (?:[A-Z][\w&.'’-]*|and|&|of)){0,5},? (?:we|our)\b"
     r"|^We(?:['’]re| are) (?:proud|committed|backed|funded|trusted|headquartered|based|one of)\b"
+    r"|^We(?:['’]re| are) (?:\w+ )?(?:focused on|dedicated to|obsessed with|on a mission|transforming|changing|revolutioni[sz]ing)\b"
     rf"|^We(?:['’]re| are) (?:a|an|the)\b(?=.*\b(?:{_COMPANY_NOUN})\b)"
-    r"|^We (?:believe|value|celebrate|pride|strive|aim)\b"
+    r"|^We (?:believe|value|celebrate|pride|strive|aim|continue|have (?:grown|built|raised|been)|were (?:founded|named|recognized))\b"
+    r"|^[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3} (?:has|have) (?:changed|been|built|grown|become|helped|transformed|revolutionized"
+    r"|pioneered|raised|served|developed|created|established)\b"
     r"|^Our (?:mission|vision|goal|purpose|values|culture|story|customers|clients|investors|founders|company)\b"
     r"|^Our (?:team|people|employees|engineers) (?:is|are) (?:passionate|committed|dedicated|proud|a|an)\b"
     r"|^(?:Founded|Headquartered|Established|Incorporated) (?:in|by)\b|^Join (?:us|our team)\b|^As a (?:company|team|startup)\b"
 )
 # A unit about the role or the candidate: ends a company section and is never a company sentence.
 _ROLE_SIGNAL = re.compile(
-    r"\b(?:you|your|you['’](?:ll|re|ve|d))\b|\bcandidates?\b|\bapplicants?\b"
+    r"\b(?:you|your|you['’](?:ll|re|ve|d))\b|\bcandidates?\b|\bapplicants?\b|\bwe(?:['’]re| are) (?:looking|seeking|searching|hiring)\b"
     r"|\b(?:the|this|our|a) (?:ideal |successful |right )?(?:role|position|job|hire|incumbent|opening)\b"
     r"|\b(?:looking|seeking|searching|hiring) (?:for )?(?:an?|our|someone|talented|experienced|motivated|passionate)\b"
-    r"|\blooking to (?:hire|add|bring|fill)\b|\bresponsib|\bqualifications?\b|\brequirements?\b|\byears of\b"
+    r"|\blooking to (?:hire|add|bring|fill)\b|\bresponsible for\b|\bresponsibilities\b|\bqualifications?\b|\brequirements?\b|\byears of\b"
     r"|\bexperience (?:with|in)\b|\bwill be (?:responsible|working|part)\b"
 )
 # A plain requirement ends a benefits / legal section that had no closing heading.
@@ -216,13 +229,7 @@ _REQUIREMENT = re.compile(
     r"|\bknowledge of\b|\bfamiliar(?:ity)? with\b|\bstrong (?:\w+ )?skills\b|\bresponsible for\b|\bin this (?:role|position),? you\b"
 )
 
-
-_SENTENCE_INSIDE = re.compile(r"[.!;]\s")
-_ROLE_WORD = re.compile(r"\b(?:role|job|position|responsibilit|dut(?:y|ies)|requirements?|qualifications?|skills?|experience"
-                        r"|expectations|what you|who you|you['’]ll|you will|ideal candidate|looking for|profile|competenc)",
-                        re.IGNORECASE)
-
-
+# ---- long flattened units ---------------------------------------------------------------------------
 _LONG_UNIT = 300
 _PUNCT_BOUNDARY = re.compile(r"[.!?;•·](?=\s|[A-Z])|(?<=[a-z])(?=[A-Z][a-z])|(?<=\))(?=\s?[A-Z])|\s{2,}")
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9)%])\s+(?=[A-Z])")
@@ -232,7 +239,7 @@ def _clause(text: str, start: int, end: int, hit: int) -> tuple[int, int]:
     """The clause of a long unit around position `hit`: between punctuation, or, when that is still
     long (bullets glued with spaces only), between capitalised words."""
     for boundary in (_PUNCT_BOUNDARY, _WORD_BOUNDARY):
-        left = max((m.end() for m in boundary.finditer(text, start, hit)), default=start)
+        left = max((m.end() for m in boundary.finditer(text, start, hit + 1) if m.end() <= hit), default=start)
         right = next((m.start() for m in boundary.finditer(text, hit + 1, end)), end)
         if right - left <= _LONG_UNIT:
             break
@@ -272,13 +279,26 @@ def _heading_kind(phrase: str) -> str | None:
     return None
 
 
+def _lines(text: str) -> list[tuple[int, int]]:
+    """Line spans, with hard-wrapped prose joined: a line break followed by a lower-case word continues
+    the sentence ("MITRE\nis a trusted operator of…")."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in re.finditer(r"\n", text):
+        following = text[m.end():m.end() + 1]
+        if following.islower() and m.start() > start and text[m.start() - 1] not in ":;.!?":
+            continue
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    return spans
+
+
 def _units(text: str) -> list[tuple[int, int, str | None]]:
     """(start, end, heading kind or None) for every heading and sentence, in text order."""
     units: list[tuple[int, int, str | None]] = []
-    pos = 0
-    for line in text.split("\n"):
-        start, end = pos, pos + len(line)
-        pos = end + 1
+    for start, end in _lines(text):
+        line = text[start:end]
         kind = _heading_kind(line) if len(line) <= _HEADING_MAX + 10 else None
         if kind:
             units.append((start, end, kind))
@@ -306,6 +326,7 @@ def _units(text: str) -> list[tuple[int, int, str | None]]:
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int, None]]:
+    """The non-blank sentences and glued bullets of text[start:end]."""
     out: list[tuple[int, int, None]] = []
     cursor = start
     for m in _SPLIT.finditer(text, start, end):
@@ -344,6 +365,20 @@ def demand_text(text: str) -> str:
     return "".join(pieces).strip()
 
 
+def _company_lines(text: str, lower: str) -> list[tuple[int, int]]:
+    """Paragraphs about the company: a line of prose that opens with a company sentence and never
+    speaks about the role or the candidate ("Ticketmaster has changed the way… We continue to shape
+    innovation every day.")."""
+    spans: list[tuple[int, int]] = []
+    for start, end in _lines(text):
+        if not 80 <= end - start <= 1500 or _ROLE_SIGNAL.search(lower, start, end) or _REQUIREMENT.search(lower, start, end):
+            continue
+        first = next(iter(_sentences(text, start, end)), None)
+        if first and _COMPANY.search(text[first[0]:first[1]].strip(" \t:;-–—•·*\"“”")):
+            spans.append((start, end))
+    return spans
+
+
 def _decisions(text: str) -> list[tuple[int, int, str | None, bool]]:
     """(start, end, heading kind or None, kept) for every unit of `text`."""
     if not text:
@@ -369,13 +404,19 @@ def _decisions(text: str) -> list[tuple[int, int, str | None, bool]]:
             return [(start, end)]
         return []
 
+    company_lines = _company_lines(text, lower)
     state = "keep"  # keep | about | drop
     kept_any = False
     out: list[tuple[int, int, str | None, bool]] = []
     for start, end, kind in _units(text):
+        if kind is None and any(ls <= start < le for ls, le in company_lines):
+            out.append((start, end, None, False))
+            state = "about" if not kept_any and state == "keep" else state
+            continue
         if kind is not None:
             state = "keep" if kind == "demand" else kind
-            kept_any = kept_any or kind == "demand"
+            # "Job Description" or "Overview" often opens with the company: not yet the role
+            kept_any = kept_any or (kind == "demand" and not _GENERIC_HEADING.fullmatch(_HEADING_STRIP.sub("", text[start:end])))
             out.append((start, end, kind, kind == "demand"))
             continue
         if state == "about" and not _ROLE_SIGNAL.search(lower, start, end):

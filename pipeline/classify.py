@@ -23,12 +23,14 @@ __all__ = ["classify_ml"]
 # The role itself is not ML work, whatever the product: checked before the ML words of the title.
 _NON_ML_ROLE = re.compile(
     r"\b(?:sales|account (?:executive|manager|director)|business development|recruit\w*|talent (?:acquisition|partner|sourc\w+)"
-    r"|sourcer|attorney|lawyer|counsel|paralegal|legal|customer success|customer support|support (?:specialist|representative)"
+    r"|sourcer|attorney|lawyer|counsel|paralegal|legal (?:assistant|secretary|specialist|operations)|customer success|customer support|support (?:specialist|representative)"
     r"|marketing (?:manager|coordinator|specialist|director|associate|lead)|product marketing|copywriter|content writer"
     r"|accountant|bookkeeper|controller|human resources|hr (?:generalist|manager|business partner)|executive assistant"
-    r"|office manager|administrative|technician|operator|nurse|therapist|teacher|instructor|annotator|data labell?er)\b",
+    r"|office manager|administrative|technician|operator|nurse|therapist|teacher|instructor|annotator|data labell?er"
+    r"|training and placement|placement program|bootcamp)\b",
     re.IGNORECASE,
 )
+# ML words of a title; "AI" counts next to a role noun ("AI Engineer", "Engineer, Applied AI").
 _ML_TITLE = re.compile(
     r"machine[- ]learning|\bml\b|\bml(?:ops|e)\b|\bml[- ]?ops\b|\bai\s*/\s*ml\b|\bml\s*/\s*ai\b|artificial intelligence"
     r"|deep learning|\bnlp\b|\bnlu\b|natural language|computer vision|\bllms?\b|\bgen(?:erative)? ?ai\b|\bgenai\b"
@@ -39,7 +41,6 @@ _ML_TITLE = re.compile(
     r"|\b(?:engineer|developer|scientist|researcher|architect|lead|manager)\b[^|]*\bai\b|\bai\b[^|]*\b(?:engineer|developer|scientist|researcher)\b",
     re.IGNORECASE,
 )
-# "Al/ Machine Learning" and "A.I." occur; "AI" alone in a title next to a role noun is ML.
 _ANALYST_TITLE = re.compile(r"\banalyst\b|\banalytics\b|\bbusiness intelligence\b|\bbi (?:developer|engineer)\b", re.IGNORECASE)
 _DATA_ENGINEER_TITLE = re.compile(r"\bdata (?:engineer|architect)|\bbig data\b|\betl\b|\bdata platform", re.IGNORECASE)
 
@@ -103,7 +104,7 @@ def classify_ml(title: str, text: str) -> tuple[bool, str]:
     non_ml = _NON_ML_ROLE.search(title)
     if non_ml:
         return False, f"title: non-ML role ({non_ml.group(0).lower()})"
-    if _ML_TITLE.search(title.replace("Al/", "AI/")):
+    if _ML_TITLE.search(title.replace("Al/", "AI/")):  # "Al/ Machine Learning Engineer" occurs
         return True, f"title: {short_title}"
 
     kind = "analyst" if _ANALYST_TITLE.search(title) else "data engineer" if _DATA_ENGINEER_TITLE.search(title) else "other"
