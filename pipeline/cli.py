@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pipeline import columns as c
 from pipeline.errors import JobtrendsError
 from pipeline.settings import AppConfig, load_config, load_taxonomy_for
 
@@ -32,6 +31,11 @@ ConfigOpt = typer.Option(None, "--config", "-c", help="Config file (default: con
 DataDirOpt = typer.Option(None, "--data-dir", "-d", help="Data directory (overrides the config's data_dir).")
 
 
+# Exit codes beyond 0/1: 2 = bad config or usage; 3 = another `jobtrends schedule` holds the data directory.
+# A service manager should not restart on either (see deploy/jobtrends.service).
+EXIT_ALREADY_RUNNING = 3
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     err_console.print(Text("error: ", style="bold red") + Text(message), highlight=False)
     return typer.Exit(code)
@@ -45,7 +49,9 @@ def _load(config: Optional[Path], data_dir: Optional[Path]) -> AppConfig:
 
 
 @app.callback()
-def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each request and retry.")) -> None:
+def _main(ctx: typer.Context,
+          verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each request and retry.")) -> None:
+    ctx.obj = {"verbose": verbose}
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -92,24 +98,11 @@ def _process(cfg: AppConfig) -> Any:
 
 
 def _report(cfg: AppConfig, output_dir: Optional[Path] = None) -> Path:
-    import pandas as pd
-
-    from pipeline.dataset import read_meta, read_table
-    from reports.build import build_report
-    from scraper.rawstore import RawStore
+    from reports.build import report_from_dataset
 
     taxonomy = _taxonomy(cfg)
-    meta = read_meta(cfg.data_dir)
-    runs = RawStore(cfg.data_dir).read_runs()
-    page = build_report(
-        read_table(cfg.data_dir, "weekly_area_demand"),
-        read_table(cfg.data_dir, "postings"),
-        {a: taxonomy.area_name(a) for a in c.AREA_IDS},
-        output_dir or cfg.report_dir(),
-        generated_at=datetime.now(timezone.utc),
-        taxonomy_version=meta["taxonomy_version"],
-        source_runs=pd.DataFrame(runs) if runs else None,
-    )
+    page = report_from_dataset(cfg.data_dir, taxonomy, output_dir or cfg.report_dir(),
+                               generated_at=datetime.now(timezone.utc))
     console.print(f"report: {page}")
     return page
 
@@ -135,6 +128,9 @@ def demo(
     data_dir: Path = typer.Option(Path("data/demo"), "--data-dir", "-d", help="Where the demo's data and report go."),
     weeks: int = typer.Option(24, min=16, max=104, help="Weeks of demo history."),
     seed: int = typer.Option(7, help="Seed of the generated demo corpus."),
+    serve: bool = typer.Option(False, "--serve", help="Only serve the demo sources, until Ctrl-C, and write a "
+                               "config that scrapes them every minute (try scrape, schedule, status with it)."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="With --serve: the port (0: any free one)."),
 ) -> None:
     """Serve the built-in demo sources on 127.0.0.1, then scrape, process and report them (no internet)."""
     from scraper.demo.corpus import build_corpus
@@ -142,6 +138,9 @@ def demo(
 
     started = time.perf_counter()
     corpus = build_corpus(weeks=weeks, seed=seed)
+    if serve:
+        _serve_demo(corpus, data_dir, port)
+        return
     with DemoServer(corpus) as server:
         console.print(f"demo sources served at {server.base_url}")
         cfg = _guard(demo_config, corpus.source_configs(server.base_url), data_dir)
@@ -152,6 +151,60 @@ def demo(
     page = _report(cfg)
     console.print(f"demo finished in {time.perf_counter() - started:.1f} s")
     typer.echo(str(page.resolve()))
+
+
+def _serve_demo(corpus: Any, data_dir: Path, port: int) -> None:
+    import signal
+    import threading
+
+    from scraper.demo.server import DemoServer
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        server = DemoServer(corpus, port=port).start()
+    except OSError as exc:
+        raise _fail(f"cannot serve the demo on 127.0.0.1:{port}: {exc}", 1) from None
+    try:
+        path = _guard(write_demo_serve_config, corpus.source_configs(server.base_url), data_dir)
+        console.print(f"demo sources served at {server.base_url}\nconfig: {path}\n"
+                      f"try:  jobtrends scrape --config {path}\n"
+                      f"      jobtrends schedule --config {path}   (every source each minute)\n"
+                      f"      jobtrends status --config {path}\n"
+                      "Ctrl-C stops the server.", highlight=False, soft_wrap=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+    console.print("demo server stopped")
+
+
+DEMO_SERVE_CONFIG = "jobtrends-demo.yaml"
+
+
+def write_demo_serve_config(sources: list[dict[str, Any]], data_dir: Path) -> Path:
+    """A config file for the served demo: every source each minute, a report every five minutes."""
+    import yaml
+
+    from pipeline.settings import DEFAULT_TAXONOMY
+    from scraper.rawstore import atomic_write_bytes
+
+    data_dir = Path(data_dir).resolve()
+    body = {
+        "data_dir": str(data_dir),
+        "taxonomy": str(DEFAULT_TAXONOMY),
+        "fetch": {"min_interval_seconds": 0.0, "max_retries": 1, "backoff_seconds": 0.1},
+        "schedule": {"report": "*/5 * * * *", "process_delay_seconds": 5, "jitter_seconds": 0,
+                     "misfire_grace_seconds": 300},
+        "sources": [{**source, "schedule": "* * * * *"} for source in sources],
+    }
+    AppConfig.model_validate(body)  # what we write must load
+    header = ("# Written by `jobtrends demo --serve`: the demo sources on a local server, scraped every minute.\n"
+              "# Valid while that server runs (its port is below).\n")
+    path = data_dir / DEMO_SERVE_CONFIG
+    atomic_write_bytes(path, (header + yaml.safe_dump(body, sort_keys=False)).encode("utf-8"))
+    return path
 
 
 def demo_config(sources: list[dict[str, Any]], data_dir: Path) -> AppConfig:
@@ -213,6 +266,52 @@ def run(config: Optional[Path] = ConfigOpt, data_dir: Optional[Path] = DataDirOp
 
 
 @app.command()
+def schedule(ctx: typer.Context, config: Optional[Path] = ConfigOpt, data_dir: Optional[Path] = DataDirOpt) -> None:
+    """Run the scheduler until SIGTERM or Ctrl-C: each source on its cron, processing after scrapes, the weekly report.
+
+    One per data directory. Logs to stdout and <data_dir>/logs/jobtrends.log.
+    """
+    cfg = _load(config, data_dir)
+    taxonomy = _taxonomy(cfg)  # everything is validated before the job store is opened
+    from pipeline.errors import DaemonRunning
+    from pipeline.lock import DaemonLock
+    from pipeline.schedule import Daemon, setup_logging
+    from pipeline.settings import DEFAULT_CONFIG
+
+    lock = DaemonLock(cfg.data_dir)
+    try:
+        lock.acquire()
+    except DaemonRunning as exc:
+        raise _fail(str(exc), EXIT_ALREADY_RUNNING) from None
+    try:
+        log_path = setup_logging(cfg.data_dir, verbose=bool(ctx.obj and ctx.obj.get("verbose")))
+        logging.getLogger("pipeline.cli").info(
+            "jobtrends schedule: config %s, data %s, log %s", config or DEFAULT_CONFIG, cfg.data_dir, log_path)
+        asyncio.run(Daemon(cfg, taxonomy).serve())
+    finally:
+        lock.release()
+
+
+@app.command()
+def status(
+    config: Optional[Path] = ConfigOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    fmt: str = typer.Option("table", "--format", "-f", help="table | json"),
+) -> None:
+    """The schedule (next run of each job), each source's last run, sources that look broken, data size."""
+    from pipeline.status import collect_status, print_status, status_json
+
+    if fmt not in ("table", "json"):
+        raise _fail(f"--format must be table or json, not {fmt!r}")
+    cfg = _load(config, data_dir)
+    snapshot = _guard(collect_status, cfg)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(status_json(snapshot), indent=2) + "\n")
+    else:
+        print_status(snapshot, console)
+
+
+@app.command()
 def extract(
     input_path: Path = typer.Argument(..., help='JSONL of {"id", "title", "description"} (description may be HTML).'),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output JSONL (default: stdout)."),
@@ -270,7 +369,11 @@ def query(
     try:
         frame = con.execute(sql).df()
     except duckdb.Error as exc:
-        raise _fail(f"query failed: {exc}") from None
+        from pipeline.dataset import dataset_dir
+
+        hint = "" if (dataset_dir(cfg.data_dir) / "postings.parquet").exists() else (
+            " (only `runs` exists before the first `jobtrends process`)")
+        raise _fail(f"query failed: {exc}{hint}") from None
     if fmt == "csv":
         sys.stdout.write(frame.to_csv(index=False))
     elif fmt == "json":

@@ -60,15 +60,19 @@ def read_meta(data_dir: str | Path) -> dict[str, Any]:
 
 
 def connect(data_dir: str | Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with every dataset table (and `runs`) as a view."""
+    """An in-memory DuckDB connection with every dataset table and `runs` (the runs log) as views.
+
+    Before the first `process` only `runs` is there, so the scrapes can be inspected already.
+    """
     folder = dataset_dir(data_dir)
-    if not (folder / "postings.parquet").exists():
+    runs = Path(data_dir) / "runs.jsonl"
+    has_dataset = (folder / "postings.parquet").exists()
+    if not has_dataset and not runs.exists():
         raise DatasetError(f"no cleaned dataset at {folder}: run `jobtrends process` first")
     con = duckdb.connect(":memory:")
-    for name in TABLES:
+    for name in TABLES if has_dataset else ():
         path = str(folder / f"{name}.parquet").replace("'", "''")
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
-    runs = Path(data_dir) / "runs.jsonl"
     if runs.exists():
         path = str(runs).replace("'", "''")
         con.execute(f"CREATE VIEW runs AS SELECT * FROM read_json_auto('{path}', format='newline_delimited')")

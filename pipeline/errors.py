@@ -31,3 +31,7 @@ class ConfigError(JobtrendsError):
 
 class DatasetError(JobtrendsError):
     """The cleaned dataset is missing or cannot be read."""
+
+
+class DaemonRunning(JobtrendsError):
+    """Another `jobtrends schedule` holds the data directory's lock."""

@@ -11,7 +11,8 @@ import pandas as pd
 from pipeline import columns as c
 from pipeline.classify import classify_ml
 from pipeline.clean import clean_postings, drop_exact_duplicates, raw_frame
-from pipeline.dataset import write_dataset
+from pipeline.dataset import read_meta, write_dataset
+from pipeline.errors import DatasetError
 from pipeline.skills import Taxonomy
 from pipeline.text import html_to_text
 from pipeline.trends import mark_ml, posting_skills, skill_mentions, weekly_area_demand
@@ -40,13 +41,16 @@ def build_tables(raw: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, pd.DataFram
 
 def process(data_dir: str | Path, taxonomy: Taxonomy) -> ProcessSummary:
     store = RawStore(data_dir)
-    raw = raw_frame(store.iter_rows())
+    # One listing for the rows and the meta: scrapes may add files while we read.
+    raw_paths = store.raw_files()
+    raw = raw_frame(store.iter_rows(raw_paths))
     tables = build_tables(raw, taxonomy)
     postings = tables["postings"]
     meta = {
         "taxonomy_version": taxonomy.version,
         "built_at": datetime.now(timezone.utc).isoformat(),
-        "raw_files": len(store.raw_files()),
+        "raw_files": len(raw_paths),
+        "raw_fingerprint": store.fingerprint(raw_paths),
         "raw_rows": len(raw),
         "postings": len(postings),
         "ml_postings": int(postings[c.IS_ML].sum()),
@@ -61,6 +65,17 @@ def process(data_dir: str | Path, taxonomy: Taxonomy) -> ProcessSummary:
         taxonomy_version=taxonomy.version,
         dataset_dir=folder,
     )
+
+
+def dataset_is_current(data_dir: str | Path, taxonomy: Taxonomy) -> bool:
+    """True when the dataset was built from exactly the raw files now in the store, with this taxonomy."""
+    try:
+        meta = read_meta(data_dir)
+    except DatasetError:
+        return False
+    store = RawStore(data_dir)
+    return (meta.get("taxonomy_version") == taxonomy.version
+            and meta.get("raw_fingerprint") == store.fingerprint(store.raw_files()))
 
 
 def extract_records(records: Iterable[dict[str, Any]], taxonomy: Taxonomy) -> Iterator[dict[str, Any]]:

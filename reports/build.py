@@ -101,6 +101,24 @@ def build_report(
     return page_path
 
 
+def report_from_dataset(data_dir: str | Path, taxonomy, out_dir: Path, *, generated_at: datetime) -> Path:
+    """`build_report` fed from the cleaned dataset and the runs log under `data_dir` (a `Taxonomy` names the areas)."""
+    from pipeline.dataset import read_meta, read_table
+    from scraper.rawstore import RawStore
+
+    meta = read_meta(data_dir)
+    runs = RawStore(data_dir).read_runs()
+    return build_report(
+        read_table(data_dir, "weekly_area_demand"),
+        read_table(data_dir, "postings"),
+        {area: taxonomy.area_name(area) for area in AREA_IDS},
+        out_dir,
+        generated_at=generated_at,
+        taxonomy_version=meta["taxonomy_version"],
+        source_runs=pd.DataFrame(runs) if runs else None,
+    )
+
+
 def safe_href(url: object) -> str | None:
     """The URL to link to if its scheme is http or https and it names a host, else None.
 

@@ -31,12 +31,16 @@ async def scrape_sources(
     *,
     sleep: Sleep = asyncio.sleep,
 ) -> list[SourceRun]:
-    started = datetime.now(timezone.utc)
-    run_id = new_run_id(started)
     async with Fetcher(settings, sleep=sleep) as fetcher:
-        runs = await asyncio.gather(
-            *(_scrape_one(fetcher, source, store, run_id) for source in sources if source.enabled)
-        )
+        return await scrape_with(fetcher, sources, store)
+
+
+async def scrape_with(fetcher: Fetcher, sources: Sequence[SourceConfig], store: RawStore) -> list[SourceRun]:
+    """`scrape_sources` with a fetcher the caller holds (the daemon shares one among overlapping scrapes)."""
+    run_id = new_run_id(datetime.now(timezone.utc))
+    runs = await asyncio.gather(
+        *(_scrape_one(fetcher, source, store, run_id) for source in sources if source.enabled)
+    )
     store.append_runs(list(runs))
     return list(runs)
 

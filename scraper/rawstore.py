@@ -9,14 +9,17 @@ crash never leaves a half-written file under a real name.
 """
 from __future__ import annotations
 
+import fcntl
 import gzip
+import hashlib
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from scraper.records import RawPosting
 from scraper.sources.base import Rejected
@@ -57,6 +60,14 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
 def _gzip_jsonl(rows: list[dict[str, Any]]) -> bytes:
     text = "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
     # mtime=0 keeps the bytes a pure function of the rows.
@@ -94,20 +105,29 @@ class RawStore:
             p for p in self.raw_dir.glob(f"*/*{RAW_SUFFIX}") if not p.name.endswith(REJECTED_SUFFIX)
         )
 
-    def iter_rows(self) -> Iterator[dict[str, Any]]:
-        for path in self.raw_files():
+    def fingerprint(self, paths: Iterable[Path]) -> str:
+        """Names which raw files a dataset was built from; the store is append-only, so equal means same data."""
+        names = sorted(p.relative_to(self.raw_dir).as_posix() for p in paths)
+        return hashlib.sha256("\n".join(names).encode("utf-8")).hexdigest()[:16]
+
+    def iter_rows(self, paths: Iterable[Path] | None = None) -> Iterator[dict[str, Any]]:
+        for path in self.raw_files() if paths is None else paths:
             with gzip.open(path, "rt", encoding="utf-8") as handle:
                 for line in handle:
                     if line.strip():
                         yield json.loads(line)
 
     def append_runs(self, runs: list[SourceRun]) -> None:
-        """Add rows to the runs log by rewriting it whole under a temp name: never a torn line."""
-        existing = self.runs_path.read_bytes() if self.runs_path.exists() else b""
-        if existing and not existing.endswith(b"\n"):
-            existing += b"\n"
+        """Add rows to the runs log by rewriting it whole under a temp name: never a torn line.
+
+        The read-modify-write holds a lock, so a `jobtrends scrape` beside the daemon loses no rows.
+        """
         added = "".join(json.dumps(asdict(run), ensure_ascii=False) + "\n" for run in runs)
-        atomic_write_bytes(self.runs_path, existing + added.encode("utf-8"))
+        with _exclusive(self.data_dir / ".runs.lock"):
+            existing = self.runs_path.read_bytes() if self.runs_path.exists() else b""
+            if existing and not existing.endswith(b"\n"):
+                existing += b"\n"
+            atomic_write_bytes(self.runs_path, existing + added.encode("utf-8"))
 
     def read_runs(self) -> list[dict[str, Any]]:
         if not self.runs_path.exists():

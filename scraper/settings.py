@@ -9,15 +9,15 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from scraper.cron import cron_fields
+
 _CONTACT = re.compile(r"(mailto:|https?://|[^@\s]+@[^@\s]+\.[^@\s]+)")
 _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
 def _check_cron(value: str) -> str:
-    fields = value.split()
-    if len(fields) != 5:
-        raise ValueError(f"cron schedule {value!r} must have 5 fields (minute hour day month weekday)")
-    return value
+    cron_fields(value)  # raises ValueError naming the problem
+    return " ".join(value.split())
 
 
 class FetchSettings(BaseModel):
@@ -50,7 +50,7 @@ class _SourceBase(BaseModel):
 
     name: str
     base_url: str | None = Field(None, description="Override the API host, e.g. a local mirror.")
-    schedule: str = "0 6 * * *"
+    schedule: str = Field("0 6 * * *", description="cron: 5 fields, or 6 with seconds first")
     enabled: bool = True
 
     @field_validator("name")

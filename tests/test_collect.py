@@ -64,3 +64,23 @@ def test_runs_log_survives_a_torn_last_line(tmp_path):
     tmp_path.joinpath("runs.jsonl").write_text('{"source": "a"}')  # no trailing newline
     store.append_runs([SourceRun("r", "b", "lever", "t0", "t1", "ok", 1, 0, 1, "", "", "")])
     assert [r["source"] for r in store.read_runs()] == ["a", "b"]
+
+
+def test_runs_log_loses_no_rows_to_concurrent_writers(tmp_path):
+    """The daemon and a `jobtrends scrape` beside it append to one runs log: each rewrite holds a lock."""
+    import threading
+
+    from scraper.rawstore import SourceRun
+
+    def writer(name: str) -> None:
+        store = RawStore(tmp_path)  # one store per writer, as two processes would have
+        for i in range(40):
+            store.append_runs([SourceRun(f"r{i}", name, "hn", "t0", "t1", "ok", 1, 0, 1, "", "", "")])
+
+    threads = [threading.Thread(target=writer, args=(f"w{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    rows = RawStore(tmp_path).read_runs()
+    assert len(rows) == 160 and {r["source"] for r in rows} == {"w0", "w1", "w2", "w3"}
