@@ -397,3 +397,16 @@ def test_stop_frees_the_port():
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", port))
     demo.stop()  # idempotent
+
+
+def test_reposts_are_planted_for_deduplication(corpus):
+    reposts = [r for r in corpus.truth if r.get("duplicate_of")]
+    originals = {(r["source_kind"], r["source_id"]): r for r in corpus.truth if not r.get("duplicate_of")}
+    assert 20 <= len(reposts) <= 0.1 * len(corpus.truth)
+    for repost in reposts:
+        original = originals[(repost["source_kind"], repost["duplicate_of"])]
+        assert repost["title"] == original["title"] and repost["areas"] == original["areas"]
+        assert repost["posted_at"] > original["posted_at"]
+    served = {str(j["id"]): j for board in corpus.greenhouse.values() for j in board["jobs"]}
+    for repost in (r for r in reposts if r["source_kind"] == "greenhouse"):
+        assert served[repost["source_id"]]["content"] == served[repost["duplicate_of"]]["content"]

@@ -240,6 +240,7 @@ class _Builder:
             lever[company["site"]] = self.lever_site(company, _HEADINGS[(index + 1) % len(_HEADINGS)])
             companies[f"lever-{company['site']}"] = company["name"]
         threads, others, hits, comment_hits = self.hn_threads()
+        self.plant_reposts(greenhouse, lever)
         return DemoCorpus(self.anchor, self.weeks, self.seed, greenhouse, lever, threads, hits, others,
                           comment_hits, self.truth, dict(PLANTED), companies)
 
@@ -289,6 +290,46 @@ class _Builder:
                "region": {"US": "North America", "CA": "North America"}.get(location[1], "Europe"),
                "country": _COUNTRY_NAMES[location[1]]}
         return self.composer.role(family_id, ctx, self.progress(posted), compact=False), location
+
+    # --- reposts: the same job again under a new id, for deduplication to find ---
+
+    def plant_reposts(self, greenhouse: dict[str, dict], lever: dict[str, list]) -> None:
+        """Re-publish about 5 % of ATS postings one or two weeks later under a new id, text unchanged.
+
+        A separate random stream keeps every other posting byte-identical to a corpus without reposts.
+        Each repost's truth row names the original in `duplicate_of`.
+        """
+        rng = random.Random(self.seed * 7919 + 1)
+        by_id = {(r["source_kind"], r["source_id"]): r for r in self.truth}
+        for board in greenhouse.values():
+            for job in list(board["jobs"]):
+                moved = datetime.fromisoformat(job["first_published"]) + timedelta(days=rng.choice([7, 14]))
+                if rng.random() >= 0.05 or moved > self.window_end:
+                    continue
+                repost = {**job, "id": self.new_id(4_000_000, 8_999_999) * 1000 + 9,
+                          "first_published": moved.isoformat(), "updated_at": moved.isoformat()}
+                repost["absolute_url"] = job["absolute_url"].replace(str(job["id"]), str(repost["id"]))
+                board["jobs"].append(repost)
+                self._record_repost(by_id[("greenhouse", str(job["id"]))], str(repost["id"]), moved)
+            board["jobs"].sort(key=lambda j: j["first_published"], reverse=True)
+            board["meta"]["total"] = len(board["jobs"])
+        for postings in lever.values():
+            for posting in list(postings):
+                moved_ms = posting["createdAt"] + rng.choice([7, 14]) * 86_400_000
+                moved = datetime.fromtimestamp(moved_ms / 1000, UTC)
+                if rng.random() >= 0.05 or moved > self.window_end:
+                    continue
+                new_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+                repost = {**posting, "id": new_id, "createdAt": moved_ms,
+                          "hostedUrl": posting["hostedUrl"].replace(posting["id"], new_id),
+                          "applyUrl": posting["applyUrl"].replace(posting["id"], new_id)}
+                postings.append(repost)
+                self._record_repost(by_id[("lever", posting["id"])], new_id, moved)
+            postings.sort(key=lambda p: p["createdAt"], reverse=True)
+
+    def _record_repost(self, original: dict[str, Any], new_id: str, moved: datetime) -> None:
+        self.truth.append({**original, "source_id": new_id, "week": iso_week_label(moved),
+                           "posted_at": moved.astimezone(UTC).isoformat(), "duplicate_of": original["source_id"]})
 
     # --- Greenhouse ---
 
