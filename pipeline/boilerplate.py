@@ -151,14 +151,14 @@ _EEO = (
     r"|protected (?:veteran|class|characteristic|status|by (?:applicable |federal |state )?law)|sexual orientation|gender identity"
     r"|reasonable accommodation|e-?verify\b|drug[- ]free|fair chance|criminal histor|arrest and conviction"
     r"|eeo(?:c)?(?: employer| statement| policy|/aa|/m/f)|diverse and inclusive|inclusive (?:and|&) diverse|diversity,? equity"
-    r"|(?:inclusive|diverse) (?:workplace|workforce|environment|culture)|underrepresented|all qualified applicants"
+    r"|(?:inclusive|diverse) (?:workplace|workforce|environment|culture)|diversity (?:and|&) inclusion|underrepresented|all qualified applicants"
     r"|veteran status|know your rights|drug (?:test|screen)|pre-employment (?:drug|screen)"
     r"|at-will|(?:celebrates?|values?|embraces?) diversity"
 )
 _PRIVACY = (
     r"privacy (?:policy|notice|statement|consent)|(?:collect|process|retain|use|store|share|handle)\w* "
     r"(?:and \w+ )?(?:your |the |any )?personal (?:data|information)|personal (?:data|information) (?:we|you|that you) "
-    r"(?:collect|provide|submit)|candidate (?:data|privacy)"
+    r"(?:collect|provide|submit)|candidate (?:data|privacy)|(?:safeguard|protect|respect)\w* your privacy|personally identifiable information \(pii\) (?:may|will) be"
 )
 _BENEFITS = (
     r"401\s?\(?k\)?|403\s?\(?b\)?|(?:medical|health),? (?:and )?dental|dental(?:,| and| &) vision|dental (?:insurance|coverage|plans?|benefits)"

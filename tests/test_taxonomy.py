@@ -285,11 +285,22 @@ def test_labeled_fixture_is_well_formed():
         assert set(r["areas"]) <= set(AREA_IDS), r["id"]
 
 
-# Measured on tests/fixtures/labeled_postings.jsonl (149 postings): macro-F1 0.966, every area >= 0.90
-# (baseline of one keyword per area: 0.61). On postings labeled before the rules saw them: 0.82 and 0.90.
+def test_blind_batch_is_recorded_and_part_of_the_labeled_set():
+    blind = [json.loads(line) for line in (LABELED.parent / "labeled_blind.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    main = {json.loads(line)["id"] for line in LABELED.read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert len(blind) >= 60
+    assert {r["id"] for r in blind} <= main
+    for r in blind:
+        assert set(r) == {"id", "title", "description", "is_ml", "areas", "notes"}, r["id"]
+        assert 0 < len(r["description"]) <= 2500 and set(r["areas"]) <= set(AREA_IDS), r["id"]
+
+
+# Measured on tests/fixtures/labeled_postings.jsonl (215 postings, 109 ML; in-sample, the rules were tuned
+# on it): macro-F1 0.966, every area >= 0.93 (baseline of one keyword per area: 0.61). On postings labeled
+# before the rules saw them: 0.82 (36), 0.90 (26) and 0.88 (66, tests/fixtures/labeled_blind.jsonl).
 # The floors sit a little below, so that a taxonomy change that loses accuracy fails here.
-MACRO_F1_FLOOR = 0.94
-AREA_F1_FLOOR = 0.85
+MACRO_F1_FLOOR = 0.95
+AREA_F1_FLOOR = 0.90
 
 
 def test_labeled_set_accuracy_is_above_the_measured_floor():
