@@ -11,6 +11,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from pipeline import columns as c
+from pipeline.normalize import payload_hints
 from pipeline.text import html_to_text, normalize_whitespace
 
 RAW_COLUMNS = (
@@ -22,9 +23,13 @@ _HYBRID_WORD = re.compile(r"\bhybrid\b", re.IGNORECASE)
 
 
 def raw_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
-    """Raw-store rows as a frame with exactly the raw columns (the payload stays in the raw files)."""
-    records = [{col: row.get(col) for col in RAW_COLUMNS} for row in rows]
-    return pd.DataFrame.from_records(records, columns=list(RAW_COLUMNS))
+    """Raw-store rows as a frame with the raw columns; of the payload only its normalization hints."""
+    records = [
+        {**{col: row.get(col) for col in RAW_COLUMNS},
+         c.HINTS: payload_hints(row.get("source_kind"), row.get("payload"))}
+        for row in rows
+    ]
+    return pd.DataFrame.from_records(records, columns=[*RAW_COLUMNS, c.HINTS])
 
 
 def make_posting_id(source: str, source_id: str) -> str:
@@ -83,6 +88,7 @@ def clean_postings(raw: pd.DataFrame) -> pd.DataFrame:
     # A posting without a date of its own counts in the week we first saw it.
     out[c.POSTED_AT] = posted.fillna(fetched)
     out["fetched_at"] = fetched
+    out[c.HINTS] = raw[c.HINTS] if c.HINTS in raw.columns else [{} for _ in range(len(raw))]
     out[c.CONTENT_HASH] = [
         hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
         for parts in zip(out[c.TITLE], out[c.COMPANY], out[c.LOCATION], out[c.DESCRIPTION])

@@ -374,17 +374,82 @@ def query(
         hint = "" if (dataset_dir(cfg.data_dir) / "postings.parquet").exists() else (
             " (only `runs` exists before the first `jobtrends process`)")
         raise _fail(f"query failed: {exc}{hint}") from None
+    _print_frame(frame, fmt)
+
+
+def _print_frame(frame: Any, fmt: str, title: str | None = None) -> None:
+    """A DataFrame as CSV, JSON records, or a rich table whose cells are plain text (never markup)."""
     if fmt == "csv":
         sys.stdout.write(frame.to_csv(index=False))
     elif fmt == "json":
         sys.stdout.write(frame.to_json(orient="records", date_format="iso", force_ascii=False) + "\n")
     else:
-        table = Table(show_lines=False)
+        table = Table(show_lines=False, title=title)
         for col in frame.columns:
             table.add_column(str(col), overflow="fold")
         for row in frame.itertuples(index=False):
-            table.add_row(*(Text("" if v is None else str(v)) for v in row))
+            table.add_row(*(Text(_cell(v)) for v in row))
         console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        # DuckDB sums come back as floats (HUGEINT): show whole numbers as whole numbers.
+        return str(int(value)) if value.is_integer() else f"{value:.4g}"
+    return str(value)
+
+
+@app.command()
+def discover(
+    weeks: Optional[int] = typer.Option(None, "--weeks", "-w", min=2, help="Only the newest N weeks."),
+    top: int = typer.Option(20, min=1, max=500, help="Rows in each list."),
+    min_postings: int = typer.Option(5, min=1, help="Ignore phrases used by fewer postings."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table | json"),
+    config: Optional[Path] = ConfigOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+) -> None:
+    """Phrases ML postings ask for that match no taxonomy skill: most common, and rising."""
+    from pipeline.dataset import read_table
+    from pipeline.discover import discover_terms
+
+    if fmt not in ("table", "json"):
+        raise _fail(f"--format must be table or json, not {fmt!r}")
+    cfg = _load(config, data_dir)
+    taxonomy = _taxonomy(cfg)
+    postings = _guard(read_table, cfg.data_dir, "postings")
+    try:
+        common, rising = (
+            discover_terms(postings, taxonomy, weeks=weeks, min_postings=min_postings, top=top, sort=order)
+            for order in ("share", "rise")
+        )
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if fmt == "json":
+        import json as _json
+
+        payload = {name: _json.loads(result.terms.to_json(orient="records", force_ascii=False))
+                   for name, result in (("common", common), ("rising", rising))}
+        payload.update(ml_postings=common.ml_postings, weeks=[common.weeks[0], common.weeks[-1]])
+        sys.stdout.write(_json.dumps(payload, ensure_ascii=False) + "\n")
+        return
+    span = f"{common.ml_postings} ML postings, {common.weeks[0]} to {common.weeks[-1]}"
+    _print_frame(_discover_view(common.terms), "table", title=f"Most common untracked phrases ({span})")
+    _print_frame(_discover_view(rising.terms), "table", title="Rising untracked phrases (second half vs first, p < 0.05)")
+
+
+def _discover_view(terms: Any) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame({
+        "term": terms["term"],
+        "postings": terms["postings"],
+        "share": (100 * terms["share"]).map("{:.1f}%".format),
+        "first→second half": [f"{100 * a:.1f}% → {100 * b:.1f}%" for a, b in zip(terms["early_share"], terms["late_share"])],
+        "p": terms["p_value"].map("{:.2g}".format),
+        "example": terms["example"].str.slice(0, 90),
+    })
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The cleaned dataset on disk (Parquet) and its SQL view (DuckDB).
 
-    <data_dir>/dataset/postings.parquet, skill_mentions.parquet, weekly_area_demand.parquet, meta.json
+    <data_dir>/dataset/<table>.parquet for each of TABLES, meta.json
 The folder is built beside the old one and swapped in by rename, so readers never see a mix.
 """
 from __future__ import annotations
@@ -17,7 +17,9 @@ import pandas as pd
 
 from pipeline.errors import DatasetError
 
-TABLES = ("postings", "skill_mentions", "weekly_area_demand")
+TABLES = (
+    "postings", "skill_mentions", "weekly_area_demand", "weekly_skill_demand", "segment_area_demand",
+)
 
 
 def dataset_dir(data_dir: str | Path) -> Path:

@@ -13,9 +13,12 @@ from pipeline.classify import classify_ml
 from pipeline.clean import clean_postings, drop_exact_duplicates, raw_frame
 from pipeline.dataset import read_meta, write_dataset
 from pipeline.errors import DatasetError
+from pipeline.normalize import normalize_postings
 from pipeline.skills import Taxonomy
 from pipeline.text import html_to_text
-from pipeline.trends import mark_ml, posting_skills, skill_mentions, weekly_area_demand
+from pipeline.trends import (
+    mark_ml, posting_skills, segment_area_demand, skill_mentions, weekly_area_demand, weekly_skill_demand,
+)
 from scraper.rawstore import RawStore
 
 
@@ -31,12 +34,17 @@ class ProcessSummary:
 
 
 def build_tables(raw: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, pd.DataFrame]:
-    postings = drop_exact_duplicates(clean_postings(raw)).pipe(mark_ml)
+    postings = drop_exact_duplicates(clean_postings(raw)).pipe(mark_ml).pipe(normalize_postings)
     postings[c.TAXONOMY_VERSION] = taxonomy.version
     postings = postings[list(c.POSTINGS_COLUMNS)]
     mentions = skill_mentions(postings, taxonomy)
     weekly = weekly_area_demand(postings, mentions, taxonomy.version)
-    return {"postings": postings, "skill_mentions": mentions, "weekly_area_demand": weekly}
+    skills = [(area, skill) for area in c.AREA_IDS for skill in taxonomy.skills_of(area)]
+    return {
+        "postings": postings, "skill_mentions": mentions, "weekly_area_demand": weekly,
+        "weekly_skill_demand": weekly_skill_demand(postings, mentions, taxonomy.version, skills),
+        "segment_area_demand": segment_area_demand(postings, mentions, taxonomy.version),
+    }
 
 
 def process(data_dir: str | Path, taxonomy: Taxonomy) -> ProcessSummary:

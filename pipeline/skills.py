@@ -42,6 +42,7 @@ from pydantic import (
 
 from pipeline.columns import AREA_IDS
 from pipeline.errors import ConfigError
+from pipeline.matcher import make_engine, resolve_engine
 
 _WORD = r"A-Za-z0-9_"
 
@@ -225,9 +226,13 @@ def _item_needles(op, arg) -> set[str] | None:
 class Taxonomy:
     """A validated taxonomy with its compiled matchers."""
 
-    def __init__(self, spec: TaxonomySpec, version: str):
+    def __init__(self, spec: TaxonomySpec, version: str, engine: str | None = None):
+        """`engine`: "python", "hyperscan" or "auto"/None (env JOBTRENDS_MATCHER, else the fastest
+        installed); every engine gives the same results (see pipeline.matcher)."""
         self.spec = spec
         self.version = version
+        self._engine_name = resolve_engine(engine)
+        self._engine = None  # built on first use: compiling the Hyperscan database takes a moment
         self._skills: list[tuple[str, str, list[_CompiledTerm]]] = []
         self._not_terms: dict[str, list[_CompiledTerm]] = {}
         for area_id in AREA_IDS:
@@ -247,28 +252,23 @@ class Taxonomy:
     def skills_of(self, area_id: str) -> list[str]:
         return list(self.spec.areas[area_id].skills)
 
+    @property
+    def engine(self) -> str:
+        """The matcher engine in use ("python" or "hyperscan")."""
+        return self._engine_name
+
+    def _matcher(self):
+        if self._engine is None:
+            self._engine = make_engine(self, self._engine_name)
+        return self._engine
+
     def find(self, text: str) -> list[SkillMention]:
         """Every counted mention in `text`, in text order."""
-        lowered = text.lower()  # a match's lower-cased text is always a substring of this
-        not_spans = {
-            area: [m.span() for term in terms for m in term.finditer(text, lowered)]
-            for area, terms in self._not_terms.items()
-        }
-        found: set[SkillMention] = set()
-        for area, skill, terms in self._skills:
-            excluded = not_spans.get(area, ())
-            for term in terms:
-                for match in term.finditer(text, lowered):
-                    start, end = match.span()
-                    if start == end or any(s < end and start < e for s, e in excluded):
-                        continue
-                    found.add(SkillMention(area, skill, start, end))
-        return sorted(found, key=lambda m: (m.start, m.end, m.area, m.skill))
+        return self._matcher().find(text)
 
     def match(self, text: str) -> list[tuple[str, str]]:
         """Distinct (area, skill) pairs mentioned in `text`, in taxonomy order."""
-        seen = {(m.area, m.skill) for m in self.find(text)}
-        return [(a, s) for a, s, _ in self._skills if (a, s) in seen]
+        return self._matcher().match(text)
 
 
 def taxonomy_hash(raw: Any) -> str:
@@ -276,7 +276,7 @@ def taxonomy_hash(raw: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
 
 
-def load_taxonomy(path: str | Path) -> Taxonomy:
+def load_taxonomy(path: str | Path, engine: str | None = None) -> Taxonomy:
     """Load and validate the taxonomy; a bad file raises ConfigError naming file, key and problem."""
     path = Path(path)
     raw = read_yaml(path)
@@ -284,7 +284,7 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
         spec = TaxonomySpec.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError.from_validation(path, exc) from None
-    return Taxonomy(spec, version=taxonomy_hash(raw))
+    return Taxonomy(spec, version=taxonomy_hash(raw), engine=engine)
 
 
 def read_yaml(path: Path) -> Any:

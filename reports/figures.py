@@ -20,6 +20,7 @@ from plotly.colors import qualitative, unlabel_rgb
 from plotly.subplots import make_subplots
 
 from pipeline.columns import AREA, AREA_IDS, MENTIONS, POSTINGS, SHARE, WEEK
+from pipeline.stats import wilson_interval
 
 # Report-only columns derived from the counts (not part of any dataset contract).
 AREA_NAME = "area_name"
@@ -35,28 +36,9 @@ CHANGE_PP = "change_pp"
 AREA_COLORS: dict[str, str] = dict(zip(AREA_IDS, [*qualitative.Safe, "rgb(34, 34, 34)"], strict=True))
 AREA_DASHES: dict[str, str] = {area: "solid" if i < 6 else "dash" for i, area in enumerate(AREA_IDS)}
 
-Z_95 = 1.959963984540054
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 _PCT_AXIS = "share of ML postings, %"
 _WEEK_AXIS = "ISO week"
-
-
-def wilson_interval(mentions: np.ndarray, postings: np.ndarray, z: float = Z_95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score bounds, as fractions; NaN where there are no postings.
-
-    Wilson rather than the normal approximation because shares near 0% and small weeks are common
-    here, where p ± z·se runs below zero and claims too much certainty.
-    """
-    k = np.asarray(mentions, dtype=float)
-    n = np.asarray(postings, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
-    high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
-    return low, high
 
 
 def iso_week_monday(week: str) -> date:

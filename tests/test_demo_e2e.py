@@ -108,3 +108,12 @@ def test_process_is_idempotent(demo_run):
     assert result.exit_code == 0, result.output
     for name, frame in before.items():
         pd.testing.assert_frame_equal(frame, read_table(data_dir, name))
+
+
+def test_discover_finds_the_term_planted_in_the_demo(demo_run):
+    data_dir, _ = demo_run
+    result = runner.invoke(app, ["discover", "--data-dir", str(data_dir), "--format", "json", "--top", "5"])
+    assert result.exit_code == 0, result.output
+    rising = [row["term"] for row in json.loads(result.output)["rising"]]
+    planted = build_corpus(weeks=WEEKS).emerging_term
+    assert planted in rising[:3] or "mcp" in rising[:3], rising

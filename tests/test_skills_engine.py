@@ -60,3 +60,18 @@ def test_prefilter_never_changes_matches(text):
                 if m.start() != m.end() and not any(s < m.end() and m.start() < e for s, e in excluded):
                     plain.add((area, skill))
     assert set(with_prefilter) == plain
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(WORDS + ["’", "é", "\u00a0", "•", "R&D", "Series R", "c#", "job  security"]),
+                max_size=30).map(" ".join))
+def test_engines_agree_on_tiny_taxonomy(text):
+    """Every installed matcher engine (pipeline.matcher) gives the reference results."""
+    from pipeline.matcher import available_engines
+
+    tax = tiny_taxonomy(Bayes=[{"regex": r"bayes(ian)?|markov\s+chains?"}])
+    reference = Taxonomy(tax.spec, version="test", engine="python")
+    for engine in available_engines():
+        other = Taxonomy(tax.spec, version="test", engine=engine)
+        assert other.match(text) == reference.match(text)
+        assert other.find(text) == reference.find(text)

@@ -44,6 +44,7 @@ _SALARY_FLOOR = {"ml_engineer": 170, "data_scientist": 150, "research_scientist"
                  "office_manager": 70}
 _HN_NON_ML = {"frontend": 0.45, "account_exec": 0.20, "bi_analyst": 0.15, "recruiter": 0.10,
               "office_manager": 0.05, "paralegal": 0.05}
+EMERGING_TERM = "model context protocol"
 
 
 @dataclass
@@ -60,6 +61,8 @@ class DemoCorpus:
     truth: list[dict]
     planted: dict[str, str] = field(default_factory=lambda: dict(PLANTED))
     companies: dict[str, str] = field(default_factory=dict)  # source name -> company name
+    # A skill the taxonomy does not name, asked for more and more: `jobtrends discover` must surface it.
+    emerging_term: str = EMERGING_TERM
 
     def source_configs(self, base_url: str) -> list[dict[str, Any]]:
         """jobtrends source entries that read this corpus from a demo server at `base_url`."""
@@ -117,11 +120,16 @@ def area_rate(family_id: str, area: str, progress: float) -> float:
     return family["rates"].get(area, 0.0)
 
 
+_EMERGING_SENTENCE = "Hands-on experience with the Model Context Protocol (MCP) for wiring LLM tools into products"
+
+
 class _Composer:
     """Turns a role family + context into the text of one posting and the areas that text asks for."""
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, emerging_rng: random.Random):
         self.rng = rng
+        # Its own stream, so adding the emerging term leaves every other word of the corpus unchanged.
+        self.emerging_rng = emerging_rng
         self._planted_sums: dict[tuple[str, float], float] = {}
 
     def asks_for(self, family_id: str, area: str, progress: float) -> bool:
@@ -185,6 +193,8 @@ class _Composer:
             rest = [text for text, area in items if area != "technical"]
             rng.shuffle(rest)
             ordered[name] = [text for text, area in items if area == "technical"] + rest
+        if family["is_ml"] and "technical" in targets and self.emerging_rng.random() < 0.03 + 0.4 * progress:
+            ordered["nice"].append(_EMERGING_SENTENCE)
         return _Role(family_id, family["is_ml"], ctx["title"], self.expand(summary_template, ctx),
                      ordered["resp"], ordered["req"], ordered["nice"], tuple(a for a in AREA_IDS if a in used))
 
@@ -222,7 +232,7 @@ class _Builder:
     def __init__(self, anchor: date, weeks: int, seed: int):
         self.anchor, self.weeks, self.seed = anchor, weeks, seed
         self.rng = random.Random(seed)
-        self.composer = _Composer(self.rng)
+        self.composer = _Composer(self.rng, random.Random(seed * 104729 + 3))
         self.first_monday = _monday(anchor) - timedelta(weeks=weeks - 1)
         self.window_start = datetime.combine(self.first_monday, time(0), UTC)
         self.window_end = datetime.combine(_monday(anchor) + timedelta(days=6), time(23, 59, 59), UTC)

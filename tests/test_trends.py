@@ -1,0 +1,226 @@
+"""Trend statistics: Wilson intervals, the z-test, moving averages, index, new vs active, the demo's trends."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import columns as c
+from pipeline.clean import raw_frame
+from pipeline.process import build_tables
+from pipeline.skills import load_taxonomy
+from pipeline.stats import two_proportion_p_value, wilson_interval
+from pipeline.trends import segment_area_demand, weekly_area_demand, weekly_skill_demand
+from scraper.demo.corpus import build_corpus
+from scraper.sources.greenhouse import parse_board
+from scraper.sources.hackernews import parse_thread
+from scraper.sources.lever import parse_postings
+from tests.conftest import REPO
+
+
+def demand_frames(weekly_counts: list[tuple[str, int, int]], last_seen: dict[str, str] | None = None):
+    """postings and mentions where week W has n ML postings, the first k of which mention security."""
+    postings, mentions = [], []
+    for week, n, k in weekly_counts:
+        for i in range(n):
+            pid = f"{week}-{i}"
+            wednesday = pd.Timestamp.fromisocalendar(int(week[:4]), int(week[6:]), 3).tz_localize("UTC")
+            seen = pd.Timestamp((last_seen or {}).get(pid, wednesday))
+            postings.append({c.POSTING_ID: pid, c.WEEK: week, c.IS_ML: True, c.LAST_SEEN_AT: seen})
+            if i < k:
+                mentions.append({c.POSTING_ID: pid, c.AREA: "security", c.SKILL: "Privacy"})
+    return pd.DataFrame(postings), pd.DataFrame(mentions, columns=[c.POSTING_ID, c.AREA, c.SKILL])
+
+
+def area_rows(weekly: pd.DataFrame, area: str = "security") -> pd.DataFrame:
+    return weekly[weekly[c.AREA] == area].set_index(c.WEEK)
+
+
+# --- the statistics themselves ---
+
+def test_wilson_interval_matches_known_values():
+    low, high = wilson_interval([5, 0, 10, 0], [10, 10, 10, 0])
+    assert low[0] == pytest.approx(0.2366, abs=1e-4) and high[0] == pytest.approx(0.7634, abs=1e-4)
+    assert low[1] == 0 and high[1] == pytest.approx(0.2775, abs=1e-4)
+    assert low[2] == pytest.approx(0.7225, abs=1e-4) and high[2] == pytest.approx(1)
+    assert np.isnan(low[3]) and np.isnan(high[3])
+
+
+def test_two_proportion_p_value_matches_a_hand_computed_case():
+    # 60/100 vs 40/100: pooled 0.5, se = sqrt(0.25 * 0.02) = 0.0707, z = 2.828, p = erfc(2) = 0.00468.
+    p = two_proportion_p_value([60, 30, 0, 5], [100, 60, 50, 10], [40, 30, 0, 5], [100, 60, 50, 0])
+    assert p[0] == pytest.approx(math.erfc(2.0), rel=1e-9)
+    assert p[0] == pytest.approx(0.004678, abs=1e-6)
+    assert p[1] == pytest.approx(1.0)   # equal shares
+    assert p[2] == pytest.approx(1.0)   # both 0 %: nothing to tell apart
+    assert np.isnan(p[3])               # a period without postings
+
+
+# --- weekly_area_demand ---
+
+def test_keeps_the_report_columns_first_and_adds_the_statistics():
+    postings, mentions = demand_frames([("2026-W01", 4, 1), ("2026-W02", 2, 2)])
+    weekly = weekly_area_demand(postings, mentions, "v1")
+    assert list(weekly.columns) == list(c.WEEKLY_AREA_DEMAND_COLUMNS + c.DEMAND_STAT_COLUMNS)
+    assert len(weekly) == 2 * len(c.AREA_IDS)
+    assert list(weekly[c.WEEK].iloc[: len(c.AREA_IDS)].unique()) == ["2026-W01"]
+    assert list(weekly[c.AREA].iloc[: len(c.AREA_IDS)]) == list(c.AREA_IDS)
+
+
+def test_weeks_without_postings_are_filled_with_zero_postings():
+    postings, mentions = demand_frames([("2026-W01", 4, 1), ("2026-W03", 2, 2)])
+    rows = area_rows(weekly_area_demand(postings, mentions, "v1"))
+    assert list(rows.index) == ["2026-W01", "2026-W02", "2026-W03"]
+    assert rows.loc["2026-W02", c.POSTINGS] == 0 and np.isnan(rows.loc["2026-W02", c.SHARE])
+
+
+def test_share_ma4_is_weighted_by_postings_and_index_is_against_the_baseline():
+    counts = [("2026-W01", 10, 1), ("2026-W02", 10, 3), ("2026-W03", 20, 2),
+              ("2026-W04", 10, 4), ("2026-W05", 50, 25), ("2026-W06", 10, 10)]
+    rows = area_rows(weekly_area_demand(*demand_frames(counts), "v1"))
+    assert rows[c.SHARE_MA4].iloc[:3].isna().all()
+    assert rows.loc["2026-W04", c.SHARE_MA4] == pytest.approx(10 / 50)
+    assert rows.loc["2026-W05", c.SHARE_MA4] == pytest.approx(34 / 90)   # not the mean of the 4 shares
+    assert rows.loc["2026-W06", c.SHARE_MA4] == pytest.approx(41 / 90)
+    # baseline: the first 4 weeks pooled, 10/50 = 0.2
+    assert rows.loc["2026-W01", c.INDEX] == pytest.approx(50.0)
+    assert rows.loc["2026-W06", c.INDEX] == pytest.approx(500.0)
+    custom = area_rows(weekly_area_demand(*demand_frames(counts), "v1", baseline=("2026-W05", "2026-W06")))
+    assert custom.loc["2026-W05", c.INDEX] == pytest.approx(0.5 / (35 / 60) * 100)
+    first_two = area_rows(weekly_area_demand(*demand_frames(counts), "v1", baseline=2))
+    assert first_two.loc["2026-W01", c.INDEX] == pytest.approx(0.1 / 0.2 * 100)
+    with pytest.raises(ValueError, match="baseline"):
+        weekly_area_demand(*demand_frames(counts), "v1", baseline=("2026-W09", "2026-W10"))
+
+
+def test_change_uses_a_z_test_of_the_two_periods():
+    counts = [("2026-W01", 100, 40), ("2026-W02", 100, 60)]
+    rows = area_rows(weekly_area_demand(*demand_frames(counts), "v1", window=1, lag=1))
+    assert np.isnan(rows.loc["2026-W01", c.P_VALUE]) and rows.loc["2026-W01", c.DIRECTION] == "flat"
+    assert rows.loc["2026-W02", c.CHANGE] == pytest.approx(0.2)
+    assert rows.loc["2026-W02", c.P_VALUE] == pytest.approx(math.erfc(2.0))
+    assert rows.loc["2026-W02", c.DIRECTION] == "rising"
+    reverse = [("2026-W01", 100, 60), ("2026-W02", 100, 40)]
+    falling = area_rows(weekly_area_demand(*demand_frames(reverse), "v1", window=1, lag=1))
+    assert falling[c.DIRECTION].iloc[-1] == "falling"
+
+
+def test_significance_is_not_claimed_under_the_minimum_count():
+    counts = [("2026-W01", 12, 0), ("2026-W02", 12, 12)]   # 0 % -> 100 %: p < 1e-5
+    rows = area_rows(weekly_area_demand(*demand_frames(counts), "v1", window=1, lag=1))
+    assert rows.loc["2026-W02", c.P_VALUE] < 1e-5
+    assert rows.loc["2026-W02", c.DIRECTION] == "flat"       # 12 postings per period < 30
+    lowered = area_rows(weekly_area_demand(*demand_frames(counts), "v1", window=1, lag=1, min_count=12))
+    assert lowered.loc["2026-W02", c.DIRECTION] == "rising"
+
+
+def test_new_and_active_postings_when_a_posting_stays_open_several_weeks():
+    postings, mentions = demand_frames(
+        [("2026-W01", 1, 1), ("2026-W02", 1, 0), ("2026-W03", 2, 0)],
+        last_seen={"2026-W01-0": "2026-01-16T09:00:00Z",   # posted in W01, still open in W03
+                   "2026-W03-1": "2026-02-20T09:00:00Z"},  # open past the last week: counted to W03 only
+    )
+    rows = area_rows(weekly_area_demand(postings, mentions, "v1"))
+    assert list(rows.index) == ["2026-W01", "2026-W02", "2026-W03"]
+    assert list(rows[c.NEW_POSTINGS]) == list(rows[c.POSTINGS]) == [1, 1, 2]
+    assert list(rows[c.NEW_MENTIONS]) == [1, 0, 0]
+    assert list(rows[c.ACTIVE_POSTINGS]) == [1, 2, 3]
+    assert list(rows[c.ACTIVE_MENTIONS]) == [1, 1, 1]
+    assert rows[c.ACTIVE_SHARE].tolist() == pytest.approx([1.0, 0.5, 1 / 3])
+
+
+def test_without_last_seen_at_active_equals_new():
+    postings, mentions = demand_frames([("2026-W01", 3, 1), ("2026-W02", 2, 2)])
+    rows = area_rows(weekly_area_demand(postings.drop(columns=[c.LAST_SEEN_AT]), mentions, "v1"))
+    assert list(rows[c.ACTIVE_POSTINGS]) == list(rows[c.NEW_POSTINGS]) == [3, 2]
+
+
+def test_no_ml_postings_give_empty_tables_with_every_column():
+    postings, mentions = demand_frames([("2026-W01", 2, 1)])
+    postings[c.IS_ML] = False
+    postings[c.REMOTE] = "remote"
+    assert list(weekly_area_demand(postings, mentions, "v1").columns) == list(
+        c.WEEKLY_AREA_DEMAND_COLUMNS + c.DEMAND_STAT_COLUMNS)
+    assert weekly_area_demand(postings, mentions, "v1").empty
+    assert weekly_skill_demand(postings, mentions, "v1").empty
+    assert segment_area_demand(postings, mentions, "v1").empty
+
+
+def test_weekly_skill_demand_lists_every_skill_every_week():
+    postings, mentions = demand_frames([("2026-W01", 4, 1), ("2026-W02", 2, 2)])
+    skills = [("security", "Privacy"), ("security", "Threat modeling")]
+    weekly = weekly_skill_demand(postings, mentions, "v1", skills)
+    assert list(weekly.columns) == list(c.WEEKLY_SKILL_DEMAND_COLUMNS + c.DEMAND_STAT_COLUMNS)
+    privacy = weekly[weekly[c.SKILL] == "Privacy"].set_index(c.WEEK)
+    assert list(privacy[c.MENTIONS]) == [1, 2] and list(privacy[c.POSTINGS]) == [4, 2]
+    assert (weekly[weekly[c.SKILL] == "Threat modeling"][c.MENTIONS] == 0).all()
+
+
+def test_segment_area_demand_uses_the_segment_columns_present():
+    postings, mentions = demand_frames([("2026-W01", 4, 2)])
+    postings[c.REMOTE] = ["remote", "remote", "onsite", None]
+    postings[c.SOURCE] = "gh"
+    segments = segment_area_demand(postings, mentions, "v1")
+    assert list(segments.columns) == list(c.SEGMENT_AREA_DEMAND_COLUMNS)
+    assert set(segments[c.SEGMENT_TYPE]) == {c.REMOTE, c.SOURCE}
+    remote = segments[(segments[c.SEGMENT] == "remote") & (segments[c.AREA] == "security")].iloc[0]
+    assert (remote[c.POSTINGS], remote[c.MENTIONS], remote[c.SHARE]) == (2, 2, 1.0)
+    assert remote[c.CI_LOW] == pytest.approx(wilson_interval([2], [2])[0][0])
+    assert "unknown" in set(segments[c.SEGMENT])
+
+
+# --- the demo's planted trends, through build_tables ---
+
+DEMO_WEEKS = 20
+
+
+def demo_raw_frame(weeks: int) -> pd.DataFrame:
+    """The demo corpus parsed by the real adapters (no HTTP), as one scrape would store it."""
+    corpus = build_corpus(weeks=weeks)
+    rows = []
+    for source in corpus.source_configs("http://127.0.0.1"):
+        name = source["name"]
+        if source["kind"] == "greenhouse":
+            pages = [parse_board(corpus.greenhouse[source["board_token"]], name, source["company"])]
+        elif source["kind"] == "lever":
+            pages = [parse_postings(corpus.lever[source["site"]], name, source["company"])]
+        else:
+            pages = [parse_thread(thread, name) for thread in corpus.hn_threads]
+        for page in pages:
+            rows += [{**p.to_json(), "fetched_at": f"{corpus.anchor}T23:00:00+00:00"} for p in page.postings]
+    return raw_frame(rows)
+
+
+@pytest.fixture(scope="module")
+def demo_tables():
+    return build_tables(demo_raw_frame(DEMO_WEEKS), load_taxonomy(REPO / "config" / "skills.yaml"))
+
+
+def test_demo_tables_hold_the_new_tables(demo_tables):
+    weekly = demo_tables["weekly_area_demand"]
+    assert weekly[c.WEEK].nunique() == DEMO_WEEKS
+    assert set(weekly[c.DIRECTION]) <= set(c.DIRECTION_VALUES)
+    assert (weekly[c.ACTIVE_POSTINGS] >= weekly[c.NEW_POSTINGS]).all()
+    skills = demo_tables["weekly_skill_demand"]
+    assert set(skills[c.AREA]) == set(c.AREA_IDS)
+    assert {c.REMOTE, c.SOURCE} <= set(demo_tables["segment_area_demand"][c.SEGMENT_TYPE])
+
+
+def test_demo_planted_trends_come_out_rising_and_falling(demo_tables):
+    # Over 20 weeks of ~35 ML postings, 4-week periods are too small for a 7-point move to be
+    # significant, so this compares the last 8 weeks with the 8 before them.
+    postings, mentions = demo_tables["postings"], demo_tables["skill_mentions"]
+    weekly = weekly_area_demand(postings, mentions, "v", window=8, lag=8)
+    last = weekly[weekly[c.WEEK] == weekly[c.WEEK].max()].set_index(c.AREA)
+    planted = build_corpus(weeks=DEMO_WEEKS).planted
+    for area, direction in planted.items():
+        assert last.loc[area, c.DIRECTION] == direction, (area, last.loc[area, [c.CHANGE, c.P_VALUE]].tolist())
+        assert last.loc[area, c.P_VALUE] < 0.05
+    others = last.drop(index=list(planted))
+    assert (others[c.DIRECTION] == "flat").mean() >= 0.8
+    # with the default 4-week periods, the planted areas never point the wrong way
+    default = demo_tables["weekly_area_demand"].set_index(c.AREA)
+    assert "falling" not in set(default.loc["security", c.DIRECTION])
+    assert "rising" not in set(default.loc["patience", c.DIRECTION])
