@@ -2,7 +2,7 @@
 
 Counts 1-3 word phrases in the demand text of ML postings (boilerplate removed, every span the taxonomy
 already matches masked out, no phrase starting or ending with a stop word), keeps those distinctive of ML postings
-(used at least twice as often as in the other postings), ranks them by the share of postings that use them and by their rise between the first and second half of the period (two-proportion
+(used at least twice as often as in the other postings; single words common in any English text left out), ranks them by the share of postings that use them and by their rise between the first and second half of the period (two-proportion
 z-test), and keeps an example snippet for each, so a maintainer can add the real gaps to config/skills.yaml.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from wordfreq import zipf_frequency
 
 from pipeline import columns as c
 from pipeline.boilerplate import demand_text
@@ -36,6 +37,16 @@ experience experienced years year work working works team teams strong good grea
 understanding skills skill required requirements preferred plus including related relevant etc
 responsibilities responsible opportunity opportunities position join help make ensure across within
 """.split())
+
+
+# A single word this common in English (wordfreq's Zipf scale: 5 = once per 100,000 words; "behind" 5.3,
+# "design" 5.2, "engineer" 4.5, but "python" 3.8, "kubernetes" 2.3, "mcp" 2.6) is not a skill name by
+# itself; it still counts inside a longer phrase ("model context protocol").
+COMMON_WORD_ZIPF = 4.3
+
+
+def is_common_word(phrase: str, threshold: float = COMMON_WORD_ZIPF) -> bool:
+    return " " not in phrase and zipf_frequency(phrase, "en") >= threshold
 
 
 @dataclass(frozen=True)
@@ -120,7 +131,7 @@ def discover_terms(
             late_counts.update(phrases)
         for phrase in phrases:
             example_of.setdefault(phrase, index)
-    counts = Counter({p: n for p, n in counts.items() if n >= min_postings})
+    counts = Counter({p: n for p, n in counts.items() if n >= min_postings and not is_common_word(p)})
     # Words every job ad uses ("build", "design", "team") are as common outside ML: keep what is
     # distinctive of ML postings (share at least `min_lift` times the share among the other postings).
     others = postings[~postings[c.IS_ML] & postings[c.WEEK].isin(all_weeks)]

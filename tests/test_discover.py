@@ -43,3 +43,14 @@ def test_rising_term_is_found_and_flat_ones_are_not_called_rising():
 def test_snippet_shows_the_phrase_in_context():
     text = "We need someone who knows the Model Context Protocol well and ships fast."
     assert "Model Context Protocol" in snippet(text, "model context protocol", width=10)
+
+
+def test_common_english_words_are_not_reported_alone_but_rare_ones_are():
+    rows = []
+    for i in range(20):
+        rows.append((f"m{i}", "2026-W10", True, "Deploy models behind an API. Experience with vllm serving."))
+        rows.append((f"n{i}", "2026-W10", False, "Sell software to hospitals."))
+    terms = set(discover_terms(frame(rows), TAXONOMY, top=50).terms["term"])
+    assert "vllm" in terms or "vllm serving" in terms
+    assert not {"models", "behind", "deploy"} & terms
+    assert any("models" in t.split() and " " in t for t in terms)  # still counted inside a phrase
