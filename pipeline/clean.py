@@ -20,6 +20,9 @@ RAW_COLUMNS = (
 )
 _REMOTE_WORD = re.compile(r"\bremote\b|\banywhere\b|\bwfh\b|\bwork from home\b", re.IGNORECASE)
 _HYBRID_WORD = re.compile(r"\bhybrid\b", re.IGNORECASE)
+_NOT_REMOTE = re.compile(r"\b(?:no|not|non)[- ]remote\b|\bremote(?: work)? (?:is )?not (?:possible|available|an option)\b",
+                         re.IGNORECASE)
+_ONSITE_WORD = re.compile(r"\bon[- ]?site\b|\bin[- ](?:office|person)\b", re.IGNORECASE)
 
 
 def raw_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
@@ -50,8 +53,12 @@ def remote_status(hint: str, location: str, title: str) -> str:
     text = f"{location} {title}"
     if _HYBRID_WORD.search(text):
         return "hybrid"
+    if _NOT_REMOTE.search(text):
+        return "onsite"
     if _REMOTE_WORD.search(text):
-        return "remote"
+        return "remote"  # "Remote or onsite": remote work is possible
+    if _ONSITE_WORD.search(text):
+        return "onsite"
     return "unknown"
 
 

@@ -84,15 +84,22 @@ def _scrape(cfg: AppConfig, only: list[str] | None = None) -> list[Any]:
     return runs
 
 
-def _process(cfg: AppConfig) -> Any:
+def _process(cfg: AppConfig, full: bool = False) -> Any:
     taxonomy = _taxonomy(cfg)
     from pipeline.process import process
 
-    summary = process(cfg.data_dir, taxonomy)
+    summary = process(cfg.data_dir, taxonomy, full=full)
+    dedup = summary.dedup
     console.print(
         f"processed {summary.raw_rows} raw rows -> {summary.postings} postings "
         f"({summary.ml_postings} ML), {summary.mentions} skill mentions, {summary.weeks} weeks; "
-        f"taxonomy {summary.taxonomy_version}; dataset at {summary.dataset_dir}"
+        f"taxonomy {summary.taxonomy_version}; dataset at {summary.dataset_dir}\n"
+        f"dedup: {dedup.exact_duplicates} exact duplicates removed, {dedup.near_duplicates} near duplicates "
+        f"merged; dedup rate {dedup.dedup_rate:.1%} (near duplicates {dedup.near_duplicate_rate:.1%})\n"
+        f"{'full' if summary.full else 'incremental'}: {summary.raw_files_parsed} raw files parsed, "
+        f"{summary.raw_files_reused} from the cache; {summary.postings_enriched} postings matched; "
+        f"{summary.weeks_affected} of {summary.weeks} weeks affected; {summary.seconds:.1f} s",
+        highlight=False,
     )
     return summary
 
@@ -235,10 +242,15 @@ def scrape(
 
 
 @app.command()
-def process(config: Optional[Path] = ConfigOpt, data_dir: Optional[Path] = DataDirOpt) -> None:
-    """Rebuild the cleaned dataset (Parquet) from the raw store."""
+def process(
+    config: Optional[Path] = ConfigOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+    full: bool = typer.Option(False, "--full", help="Empty the processing cache and rebuild from every raw "
+                              "file (same result; taxonomy and code changes are detected without it)."),
+) -> None:
+    """Build the cleaned dataset (Parquet) from the raw store: only new raw files are read and matched."""
     cfg = _load(config, data_dir)
-    _guard(_process, cfg)
+    _guard(_process, cfg, full)
 
 
 @app.command()

@@ -30,6 +30,8 @@ REMOTE = "remote"
 POSTED_AT = "posted_at"
 FIRST_SEEN_AT = "first_seen_at"
 LAST_SEEN_AT = "last_seen_at"
+SEEN_ON = "seen_on"  # sources the posting (and its near-duplicates) appeared on, sorted
+DUPLICATES = "duplicates"  # near-duplicate postings merged into this one
 WEEK = "week"
 IS_ML = "is_ml"
 ML_REASON = "ml_reason"
@@ -39,7 +41,7 @@ TAXONOMY_VERSION = "taxonomy_version"
 
 POSTINGS_COLUMNS: tuple[str, ...] = (
     POSTING_ID, SOURCE, SOURCE_KIND, SOURCE_ID, URL, TITLE, COMPANY, LOCATION, REMOTE,
-    POSTED_AT, FIRST_SEEN_AT, LAST_SEEN_AT, WEEK, IS_ML, ML_REASON, DESCRIPTION,
+    POSTED_AT, FIRST_SEEN_AT, LAST_SEEN_AT, SEEN_ON, DUPLICATES, WEEK, IS_ML, ML_REASON, DESCRIPTION,
     CONTENT_HASH, TAXONOMY_VERSION,
 )
 

@@ -1,6 +1,7 @@
 """The cleaned dataset on disk (Parquet) and its SQL view (DuckDB).
 
     <data_dir>/dataset/<table>.parquet for each of TABLES, meta.json
+    <data_dir>/processing.jsonl   one line per processing run: its meta.json (dedup figures, work done)
 The folder is built beside the old one and swapped in by rename, so readers never see a mix.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import DatasetError
+from scraper.rawstore import append_jsonl
 
 TABLES = (
     "postings", "skill_mentions", "weekly_area_demand", "weekly_skill_demand", "segment_area_demand",
@@ -47,6 +49,23 @@ def write_dataset(data_dir: str | Path, tables: dict[str, pd.DataFrame], meta: d
     return target
 
 
+def processing_log_path(data_dir: str | Path) -> Path:
+    return Path(data_dir) / "processing.jsonl"
+
+
+def append_processing_log(data_dir: str | Path, meta: dict[str, Any]) -> None:
+    """Keep each run's meta: meta.json holds only the latest, and the dedup rate is wanted per run."""
+    append_jsonl(processing_log_path(data_dir), [meta], Path(data_dir) / ".processing.lock")
+
+
+def read_processing_log(data_dir: str | Path) -> list[dict[str, Any]]:
+    path = processing_log_path(data_dir)
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
 def read_table(data_dir: str | Path, name: str) -> pd.DataFrame:
     path = dataset_dir(data_dir) / f"{name}.parquet"
     if not path.exists():
@@ -62,7 +81,8 @@ def read_meta(data_dir: str | Path) -> dict[str, Any]:
 
 
 def connect(data_dir: str | Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with every dataset table and `runs` (the runs log) as views.
+    """An in-memory DuckDB connection with every dataset table, `runs` (the runs log) and `processing`
+    (the processing log) as views.
 
     Before the first `process` only `runs` is there, so the scrapes can be inspected already.
     """
@@ -75,7 +95,8 @@ def connect(data_dir: str | Path) -> duckdb.DuckDBPyConnection:
     for name in TABLES if has_dataset else ():
         path = str(folder / f"{name}.parquet").replace("'", "''")
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
-    if runs.exists():
-        path = str(runs).replace("'", "''")
-        con.execute(f"CREATE VIEW runs AS SELECT * FROM read_json_auto('{path}', format='newline_delimited')")
+    for view, log in (("runs", runs), ("processing", processing_log_path(data_dir))):
+        if log.exists():
+            path = str(log).replace("'", "''")
+            con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_json_auto('{path}', format='newline_delimited')")
     return con

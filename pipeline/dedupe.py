@@ -13,11 +13,13 @@ find candidate pairs instead of comparing every pair.
 from __future__ import annotations
 
 import re
+from dataclasses import asdict, dataclass
 from typing import Iterable
 
 import pandas as pd
 
 from pipeline import columns as c
+from pipeline.clean import drop_exact_duplicates
 
 JACCARD_THRESHOLD = 0.8
 SHINGLE_WORDS = 5
@@ -112,14 +114,14 @@ def duplicate_groups(postings: pd.DataFrame) -> pd.Series:
 def merge_near_duplicates(postings: pd.DataFrame) -> pd.DataFrame:
     """One row per group: the earliest member's content, all sources in `seen_on`, widest seen span."""
     if postings.empty:
-        return postings.assign(seen_on=pd.Series(dtype=object), duplicates=pd.Series(dtype="int64"))
+        return postings.assign(**{c.SEEN_ON: pd.Series(dtype=object), c.DUPLICATES: pd.Series(dtype="int64")})
     groups = postings[c.POSTING_ID].map(duplicate_groups(postings))
     frame = postings.assign(_group=groups.to_numpy())
     spans = frame.groupby("_group").agg(
         _first=(c.FIRST_SEEN_AT, "min"),
         _last=(c.LAST_SEEN_AT, "max"),
-        seen_on=(c.SOURCE, lambda s: sorted(set(s))),
-        duplicates=(c.POSTING_ID, lambda s: len(s) - 1),
+        **{c.SEEN_ON: (c.SOURCE, lambda s: sorted(set(s))),
+           c.DUPLICATES: (c.POSTING_ID, lambda s: len(s) - 1)},
     )
     # The original is the earliest published member: a repost keeps the week of the first posting.
     order = [col for col in (c.POSTED_AT, c.FIRST_SEEN_AT, c.POSTING_ID) if col in frame.columns]
@@ -133,3 +135,38 @@ def merge_near_duplicates(postings: pd.DataFrame) -> pd.DataFrame:
 
 def dedup_rate(before: int, after: int) -> float:
     return 0.0 if before == 0 else (before - after) / before
+
+
+@dataclass(frozen=True)
+class DedupFigures:
+    """What deduplication removed: every scrape returns open postings again (exact duplicates), and
+    reposts and cross-posts are near duplicates. `dedup_rate` is a fraction of `raw_rows`, which grows
+    with every scrape; `near_duplicate_rate` is a fraction of the distinct postings (source, id), so it
+    says how much of the market is posted twice, however often it was scraped."""
+
+    raw_rows: int
+    exact_duplicates: int  # raw rows that repeat a posting_id already seen
+    near_duplicates: int  # postings merged into another (seen_on, duplicates)
+    postings: int
+
+    @property
+    def dedup_rate(self) -> float:
+        return dedup_rate(self.raw_rows, self.postings)
+
+    @property
+    def near_duplicate_rate(self) -> float:
+        distinct = self.raw_rows - self.exact_duplicates
+        return 0.0 if distinct == 0 else self.near_duplicates / distinct
+
+    def as_dict(self) -> dict[str, int | float]:
+        return {**asdict(self), "dedup_rate": round(self.dedup_rate, 6),
+                "near_duplicate_rate": round(self.near_duplicate_rate, 6)}
+
+
+def deduplicate(cleaned: pd.DataFrame) -> tuple[pd.DataFrame, DedupFigures]:
+    """Cleaned rows (one per raw row) -> one row per job, and the figures of what was removed."""
+    exact = drop_exact_duplicates(cleaned)
+    postings = merge_near_duplicates(exact)
+    figures = DedupFigures(raw_rows=len(cleaned), exact_duplicates=len(cleaned) - len(exact),
+                           near_duplicates=len(exact) - len(postings), postings=len(postings))
+    return postings, figures

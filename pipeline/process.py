@@ -1,6 +1,12 @@
-"""The pipeline end to end: raw store -> cleaned dataset. Re-running on the same raw data gives the same tables."""
+"""The pipeline end to end: raw store -> cleaned dataset. Re-running on the same raw data gives the same tables.
+
+raw files -> clean (per file, cached) -> exact and near-duplicate merge (all rows) -> enrich: ML verdict,
+normalized fields, skills (per distinct content, cached) -> weekly tables (all weeks). Only the cached
+steps cost much, so a new run costs about its own new rows; see pipeline/cache.py.
+"""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -9,15 +15,18 @@ from typing import Any, Iterable, Iterator
 import pandas as pd
 
 from pipeline import columns as c
+from pipeline.affected import weeks_affected
+from pipeline.cache import ProcessingCache
 from pipeline.classify import classify_ml
-from pipeline.clean import clean_postings, drop_exact_duplicates, raw_frame
-from pipeline.dataset import read_meta, write_dataset
+from pipeline.clean import clean_postings, raw_frame
+from pipeline.dataset import append_processing_log, read_meta, read_table, write_dataset
+from pipeline.dedupe import DedupFigures, deduplicate
+from pipeline.enrich import ENRICHMENT_KEY, attach_enrichment, enrichment_key, enrichment_table
 from pipeline.errors import DatasetError
-from pipeline.normalize import normalize_postings
 from pipeline.skills import Taxonomy
 from pipeline.text import html_to_text
 from pipeline.trends import (
-    mark_ml, posting_skills, segment_area_demand, skill_mentions, weekly_area_demand, weekly_skill_demand,
+    BASELINE_WEEKS, posting_skills, segment_area_demand, weekly_area_demand, weekly_skill_demand,
 )
 from scraper.rawstore import RawStore
 
@@ -31,48 +40,118 @@ class ProcessSummary:
     weeks: int
     taxonomy_version: str
     dataset_dir: Path
+    dedup: DedupFigures
+    full: bool
+    raw_files_parsed: int  # raw files read and cleaned this run; the others came from the cache
+    raw_files_reused: int
+    postings_enriched: int  # postings classified, normalized and matched this run; the others reused
+    weeks_affected: int  # weeks whose rows may differ from the previous dataset's (all of them when full)
+    seconds: float
 
 
 def build_tables(raw: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, pd.DataFrame]:
-    postings = drop_exact_duplicates(clean_postings(raw)).pipe(mark_ml).pipe(normalize_postings)
+    """The dataset's tables from raw rows, all in memory (`process` is the same, with its cache)."""
+    postings, _ = deduplicate(clean_postings(raw))
+    return demand_tables(postings, enrichment_table(postings, taxonomy), taxonomy)
+
+
+def demand_tables(postings: pd.DataFrame, enrichment: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, pd.DataFrame]:
+    """Deduplicated postings and their enrichment rows -> the dataset's tables."""
+    postings, mentions = attach_enrichment(postings, enrichment)
     postings[c.TAXONOMY_VERSION] = taxonomy.version
     postings = postings[list(c.POSTINGS_COLUMNS)]
-    mentions = skill_mentions(postings, taxonomy)
-    weekly = weekly_area_demand(postings, mentions, taxonomy.version)
     skills = [(area, skill) for area in c.AREA_IDS for skill in taxonomy.skills_of(area)]
     return {
-        "postings": postings, "skill_mentions": mentions, "weekly_area_demand": weekly,
+        "postings": postings, "skill_mentions": mentions,
+        "weekly_area_demand": weekly_area_demand(postings, mentions, taxonomy.version),
         "weekly_skill_demand": weekly_skill_demand(postings, mentions, taxonomy.version, skills),
         "segment_area_demand": segment_area_demand(postings, mentions, taxonomy.version),
     }
 
 
-def process(data_dir: str | Path, taxonomy: Taxonomy) -> ProcessSummary:
+def process(data_dir: str | Path, taxonomy: Taxonomy, *, full: bool = False) -> ProcessSummary:
+    """Build the dataset from the raw store, reading and matching only what the cache lacks.
+
+    `full` empties the cache first (`jobtrends process --full`); the result is the same either way.
+    """
+    started = time.perf_counter()
     store = RawStore(data_dir)
+    cache = ProcessingCache(store, taxonomy.version)
+    if full:
+        cache.clear()
     # One listing for the rows and the meta: scrapes may add files while we read.
     raw_paths = store.raw_files()
-    raw = raw_frame(store.iter_rows(raw_paths))
-    tables = build_tables(raw, taxonomy)
+    cleaned, parsed = _cleaned_rows(store, cache, raw_paths)
+    postings, dedup = deduplicate(cleaned)
+    enrichment, enriched = _enrichment(cache, postings, taxonomy)
+    tables = demand_tables(postings, enrichment, taxonomy)
     postings = tables["postings"]
+    weeks = sorted(tables["weekly_area_demand"][c.WEEK].unique())
+    affected = weeks_affected(None if full else _previous_postings(data_dir), postings, weeks, BASELINE_WEEKS)
     meta = {
         "taxonomy_version": taxonomy.version,
         "built_at": datetime.now(timezone.utc).isoformat(),
+        "mode": "full" if full else "incremental",
         "raw_files": len(raw_paths),
         "raw_fingerprint": store.fingerprint(raw_paths),
-        "raw_rows": len(raw),
-        "postings": len(postings),
+        **dedup.as_dict(),
         "ml_postings": int(postings[c.IS_ML].sum()),
+        "raw_files_parsed": parsed,
+        "raw_files_reused": len(raw_paths) - parsed,
+        "postings_enriched": enriched,
+        "postings_enrichment_reused": len(postings) - enriched,
+        "cache_files_discarded": cache.discarded,
+        "weeks": len(weeks),
+        "weeks_affected": len(affected),
+        "first_affected_week": affected[0] if affected else None,
     }
+    meta["seconds"] = round(time.perf_counter() - started, 3)
     folder = write_dataset(data_dir, tables, meta)
+    append_processing_log(data_dir, meta)
+    cache.prune_other_versions()
     return ProcessSummary(
-        raw_rows=len(raw),
-        postings=len(postings),
-        ml_postings=meta["ml_postings"],
-        mentions=len(tables["skill_mentions"]),
-        weeks=tables["weekly_area_demand"][c.WEEK].nunique(),
-        taxonomy_version=taxonomy.version,
-        dataset_dir=folder,
+        raw_rows=dedup.raw_rows, postings=len(postings), ml_postings=meta["ml_postings"],
+        mentions=len(tables["skill_mentions"]), weeks=len(weeks), taxonomy_version=taxonomy.version,
+        dataset_dir=folder, dedup=dedup, full=full, raw_files_parsed=parsed,
+        raw_files_reused=len(raw_paths) - parsed, postings_enriched=enriched,
+        weeks_affected=len(affected), seconds=meta["seconds"],
     )
+
+
+def _cleaned_rows(store: RawStore, cache: ProcessingCache, raw_paths: list[Path]) -> tuple[pd.DataFrame, int]:
+    """Every raw file's cleaned rows, from the cache or parsed now; and how many were parsed."""
+    frames, parsed = [], 0
+    for path in raw_paths:
+        frame = cache.read_cleaned(path)
+        if frame is None:
+            cleaned = clean_postings(raw_frame(store.iter_rows([path])))
+            cache.write_cleaned(path, cleaned)
+            parsed += 1
+            # Read back, so a full and an incremental run assemble the very same frame.
+            frame = cache.read_cleaned(path)
+            frame = cleaned if frame is None else frame
+        frames.append(frame)
+    if not frames:
+        return clean_postings(raw_frame([])), 0
+    return pd.concat(frames, ignore_index=True), parsed
+
+
+def _enrichment(cache: ProcessingCache, postings: pd.DataFrame, taxonomy: Taxonomy) -> tuple[pd.DataFrame, int]:
+    """Enrichment rows for every posting: cached ones, and the rest computed and cached now."""
+    keys = enrichment_key(postings)
+    cached = cache.read_enrichment()
+    known = cached[cached[ENRICHMENT_KEY].isin(keys)]
+    fresh = enrichment_table(postings[~keys.isin(known[ENRICHMENT_KEY])], taxonomy)
+    in_use = pd.concat([known, fresh], ignore_index=True) if not known.empty else fresh
+    cache.write_enrichment(fresh, in_use)
+    return in_use, len(fresh)
+
+
+def _previous_postings(data_dir: str | Path) -> pd.DataFrame | None:
+    try:
+        return read_table(data_dir, "postings")
+    except DatasetError:
+        return None
 
 
 def dataset_is_current(data_dir: str | Path, taxonomy: Taxonomy) -> bool:

@@ -311,9 +311,10 @@ class Daemon:
                             return
                     started = time.monotonic()
                     summary = process(self.cfg.data_dir, self.taxonomy)
-                    log.info("processed %d raw rows -> %d postings (%d ML), %d weeks, in %.1f s",
-                             summary.raw_rows, summary.postings, summary.ml_postings, summary.weeks,
-                             time.monotonic() - started)
+                    log.info("processed %d raw rows -> %d postings (%d ML, dedup rate %.1f%%), %d weeks, "
+                             "%d raw files parsed, in %.1f s", summary.raw_rows, summary.postings,
+                             summary.ml_postings, 100 * summary.dedup.dedup_rate, summary.weeks,
+                             summary.raw_files_parsed, time.monotonic() - started)
             finally:
                 with self._process_guard:
                     self._processing = False

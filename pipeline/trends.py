@@ -59,6 +59,8 @@ def skill_mentions(postings: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     return frame.sort_values(list(c.SKILL_MENTIONS_COLUMNS), ignore_index=True)
 
 
+BASELINE_WEEKS = 4  # the default baseline of `index`: the first weeks of the tables
+
 # Any Monday: week numbers count from it, so week arithmetic is integer arithmetic.
 _EPOCH_MONDAY = pd.Timestamp("1970-01-05")
 SEGMENT_TYPES: tuple[str, ...] = (c.ROLE_FAMILY, c.SENIORITY, c.REMOTE, c.SOURCE)
@@ -71,7 +73,7 @@ def weekly_area_demand(
     *,
     window: int = 4,
     lag: int = 4,
-    baseline: int | tuple[str, str] = 4,
+    baseline: int | tuple[str, str] = BASELINE_WEEKS,
     min_count: int = 30,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
@@ -96,7 +98,7 @@ def weekly_skill_demand(
     *,
     window: int = 4,
     lag: int = 4,
-    baseline: int | tuple[str, str] = 4,
+    baseline: int | tuple[str, str] = BASELINE_WEEKS,
     min_count: int = 30,
     alpha: float = 0.05,
 ) -> pd.DataFrame:

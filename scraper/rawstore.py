@@ -68,6 +68,19 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
         yield
 
 
+def append_jsonl(path: Path, rows: list[dict[str, Any]], lock_path: Path) -> None:
+    """Add rows to a JSONL log by rewriting it whole under a temp name: never a torn line.
+
+    The read-modify-write holds a lock, so two writers (a `jobtrends scrape` beside the daemon) lose no rows.
+    """
+    added = "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows)
+    with _exclusive(lock_path):
+        existing = path.read_bytes() if path.exists() else b""
+        if existing and not existing.endswith(b"\n"):
+            existing += b"\n"
+        atomic_write_bytes(path, existing + added.encode("utf-8"))
+
+
 def _gzip_jsonl(rows: list[dict[str, Any]]) -> bytes:
     text = "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
     # mtime=0 keeps the bytes a pure function of the rows.
@@ -118,16 +131,7 @@ class RawStore:
                         yield json.loads(line)
 
     def append_runs(self, runs: list[SourceRun]) -> None:
-        """Add rows to the runs log by rewriting it whole under a temp name: never a torn line.
-
-        The read-modify-write holds a lock, so a `jobtrends scrape` beside the daemon loses no rows.
-        """
-        added = "".join(json.dumps(asdict(run), ensure_ascii=False) + "\n" for run in runs)
-        with _exclusive(self.data_dir / ".runs.lock"):
-            existing = self.runs_path.read_bytes() if self.runs_path.exists() else b""
-            if existing and not existing.endswith(b"\n"):
-                existing += b"\n"
-            atomic_write_bytes(self.runs_path, existing + added.encode("utf-8"))
+        append_jsonl(self.runs_path, [asdict(run) for run in runs], self.data_dir / ".runs.lock")
 
     def read_runs(self) -> list[dict[str, Any]]:
         if not self.runs_path.exists():

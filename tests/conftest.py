@@ -15,6 +15,24 @@ def load_fixture(name: str):
     return json.loads((FIXTURES / "payloads" / name).read_text(encoding="utf-8"))
 
 
+def demo_postings(corpus) -> dict[str, list]:
+    """The demo corpus parsed by the real adapters (no HTTP): each source's RawPostings, as a scrape returns them."""
+    from scraper.sources.greenhouse import parse_board
+    from scraper.sources.hackernews import parse_thread
+    from scraper.sources.lever import parse_postings
+
+    by_source = {}
+    for source in corpus.source_configs("http://127.0.0.1"):
+        name = source["name"]
+        if source["kind"] == "greenhouse":
+            by_source[name] = parse_board(corpus.greenhouse[source["board_token"]], name, source["company"]).postings
+        elif source["kind"] == "lever":
+            by_source[name] = parse_postings(corpus.lever[source["site"]], name, source["company"]).postings
+        else:
+            by_source[name] = [p for thread in corpus.hn_threads for p in parse_thread(thread, name).postings]
+    return by_source
+
+
 class RecordingSleep:
     """Stands in for asyncio.sleep: records the waits the fetcher asked for instead of sleeping."""
 

@@ -58,6 +58,15 @@ def test_remote_status_prefers_structured_flag():
     assert remote_status("", "Berlin", "") == "unknown"
 
 
+@pytest.mark.parametrize("location,expected", [
+    ("Onsite - NYC", "onsite"), ("New York (on-site)", "onsite"), ("In-office, Austin TX", "onsite"),
+    ("Chicago, IL (no remote)", "onsite"), ("Not remote - Boston", "onsite"), ("Non-remote", "onsite"),
+    ("Remote or onsite in Denver", "remote"), ("Hybrid, 3 days on site", "hybrid"),
+])
+def test_remote_status_reads_onsite_and_negated_remote(location, expected):
+    assert remote_status("", location, "") == expected
+
+
 def test_exact_duplicates_collapse_with_first_and_last_seen():
     rows = [
         raw_row(fetched_at="2026-03-05T00:00:00+00:00"),

@@ -14,10 +14,7 @@ from pipeline.skills import load_taxonomy
 from pipeline.stats import two_proportion_p_value, wilson_interval
 from pipeline.trends import segment_area_demand, weekly_area_demand, weekly_skill_demand
 from scraper.demo.corpus import build_corpus
-from scraper.sources.greenhouse import parse_board
-from scraper.sources.hackernews import parse_thread
-from scraper.sources.lever import parse_postings
-from tests.conftest import REPO
+from tests.conftest import REPO, demo_postings
 
 
 def demand_frames(weekly_counts: list[tuple[str, int, int]], last_seen: dict[str, str] | None = None):
@@ -179,18 +176,9 @@ DEMO_WEEKS = 20
 def demo_raw_frame(weeks: int) -> pd.DataFrame:
     """The demo corpus parsed by the real adapters (no HTTP), as one scrape would store it."""
     corpus = build_corpus(weeks=weeks)
-    rows = []
-    for source in corpus.source_configs("http://127.0.0.1"):
-        name = source["name"]
-        if source["kind"] == "greenhouse":
-            pages = [parse_board(corpus.greenhouse[source["board_token"]], name, source["company"])]
-        elif source["kind"] == "lever":
-            pages = [parse_postings(corpus.lever[source["site"]], name, source["company"])]
-        else:
-            pages = [parse_thread(thread, name) for thread in corpus.hn_threads]
-        for page in pages:
-            rows += [{**p.to_json(), "fetched_at": f"{corpus.anchor}T23:00:00+00:00"} for p in page.postings]
-    return raw_frame(rows)
+    stamp = f"{corpus.anchor}T23:00:00+00:00"
+    return raw_frame([{**p.to_json(), "fetched_at": stamp}
+                      for postings in demo_postings(corpus).values() for p in postings])
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,179 @@
+"""The processing cache: what `process` computed before, so processing a new run does only the new work.
+
+    <data_dir>/cache/cleaned-<code>/<source>/<run_id>-<bytes>.parquet   clean_postings() of one raw file
+    <data_dir>/cache/enriched-<code>-<taxonomy>/<digest>.parquet       enrichment rows (pipeline/enrich.py)
+
+Raw files never change once written (scraper/rawstore.py); the byte size in the name still guards
+against one replaced by hand. `<code>` hashes the source of every project module that computes the
+entries (found by following imports, so an edit to the cleaner, classifier, normalizer or matcher can
+never read an entry written by older code) together with PIPELINE_VERSION; `<taxonomy>` is the
+taxonomy's content hash. A new version starts an empty folder; folders of other versions are deleted
+after the next successful process. Every file is written under a temporary name and renamed into place,
+and a file that cannot be read is deleted and computed again.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import io
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow
+
+from pipeline import columns as c
+from pipeline.enrich import ENRICHMENT_COLUMNS, ENRICHMENT_KEY
+from scraper.rawstore import RAW_SUFFIX, RawStore, atomic_write_bytes
+
+log = logging.getLogger(__name__)
+
+# Bump when results change without an edit to the modules hashed below (a dependency upgrade that
+# changes HTML-to-text or regex behaviour, say).
+PIPELINE_VERSION = 1
+CACHE_DIR = "cache"
+CLEANED_ROOT = "pipeline.clean"  # clean_postings and raw_frame, and what they import
+ENRICHMENT_ROOT = "pipeline.enrich"
+# Each process that computes anything new adds one enrichment file; past this many they are merged
+# into one holding only the rows the dataset uses.
+MAX_ENRICHMENT_FILES = 16
+_PROJECT_PACKAGES = ("pipeline", "scraper")
+_UNREADABLE = (OSError, ValueError, pyarrow.ArrowException)
+
+
+def project_modules(module: str) -> set[str]:
+    """`module` and every pipeline.* / scraper.* module it imports, directly or not."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen or name.split(".")[0] not in _PROJECT_PACKAGES:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except ModuleNotFoundError:  # `from pipeline.text import html_to_text`: a function, not a module
+            spec = None
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            continue
+        seen.add(name)
+        for node in ast.walk(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                todo += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                todo.append(node.module)
+                todo += [f"{node.module}.{alias.name}" for alias in node.names]  # `from pipeline import columns`
+    return seen
+
+
+def code_version(root: str) -> str:
+    digest = hashlib.sha256(f"{PIPELINE_VERSION}".encode())
+    for name in sorted(project_modules(root)):
+        digest.update(name.encode() + b"\0" + Path(importlib.util.find_spec(name).origin).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+# Hashed once, at import, beside the code that is running: a daemon started before an upgrade keeps the
+# versions of the code it runs, not of the files now on disk.
+CLEANED_VERSION = code_version(CLEANED_ROOT)
+ENRICHMENT_VERSION = code_version(ENRICHMENT_ROOT)
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+class ProcessingCache:
+    def __init__(self, store: RawStore, taxonomy_version: str):
+        self.store = store
+        self.root = store.data_dir / CACHE_DIR
+        self.cleaned_dir = self.root / f"cleaned-{CLEANED_VERSION}"
+        self.enriched_dir = self.root / f"enriched-{ENRICHMENT_VERSION}-{taxonomy_version}"
+        self.discarded = 0  # unreadable files deleted this run (their content is computed again)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # --- cleaned rows, one file per raw file ---
+
+    def cleaned_path(self, raw_path: Path) -> Path:
+        relative = raw_path.relative_to(self.store.raw_dir)
+        stem = relative.name.removesuffix(RAW_SUFFIX)
+        return self.cleaned_dir / relative.parent / f"{stem}-{raw_path.stat().st_size}.parquet"
+
+    def read_cleaned(self, raw_path: Path) -> pd.DataFrame | None:
+        path = self.cleaned_path(raw_path)
+        frame = self._read(path, required=(c.POSTING_ID, c.HINTS, "fetched_at"))
+        if frame is None:
+            return None
+        # Stored as JSON: a column of dicts with differing keys would come back with every key in each.
+        try:
+            frame[c.HINTS] = frame[c.HINTS].map(json.loads)
+        except (TypeError, ValueError) as exc:
+            self._discard(path, exc)
+            return None
+        return frame
+
+    def write_cleaned(self, raw_path: Path, cleaned: pd.DataFrame) -> None:
+        hints = [json.dumps(h or {}, sort_keys=True) for h in cleaned[c.HINTS]]
+        atomic_write_bytes(self.cleaned_path(raw_path), _parquet_bytes(cleaned.assign(**{c.HINTS: hints})))
+
+    # --- enrichment rows, keyed by content ---
+
+    def read_enrichment(self) -> pd.DataFrame:
+        parts = [frame for path in self._enrichment_files()
+                 if (frame := self._read(path, required=ENRICHMENT_COLUMNS)) is not None]
+        if not parts:
+            return pd.DataFrame({col: pd.Series(dtype=object) for col in ENRICHMENT_COLUMNS})
+        return pd.concat(parts, ignore_index=True).drop_duplicates(ENRICHMENT_KEY, ignore_index=True)
+
+    def write_enrichment(self, fresh: pd.DataFrame, in_use: pd.DataFrame) -> None:
+        """Store `fresh` rows; when the files pile up, rewrite them as one file of the rows `in_use`."""
+        if not fresh.empty:
+            atomic_write_bytes(self._enrichment_path(fresh), _parquet_bytes(fresh))
+        files = self._enrichment_files()
+        if len(files) > MAX_ENRICHMENT_FILES:
+            merged = self._enrichment_path(in_use)
+            atomic_write_bytes(merged, _parquet_bytes(in_use))
+            for path in files:
+                if path != merged:
+                    path.unlink(missing_ok=True)
+
+    def _enrichment_path(self, table: pd.DataFrame) -> Path:
+        keys = "\n".join(sorted(table[ENRICHMENT_KEY]))
+        return self.enriched_dir / f"{hashlib.sha256(keys.encode()).hexdigest()[:16]}.parquet"
+
+    def _enrichment_files(self) -> list[Path]:
+        return sorted(self.enriched_dir.glob("*.parquet")) if self.enriched_dir.exists() else []
+
+    # --- housekeeping ---
+
+    def prune_other_versions(self) -> None:
+        """Delete the folders of other code or taxonomy versions: nothing reads them any more."""
+        if not self.root.exists():
+            return
+        for folder in self.root.iterdir():
+            if folder.is_dir() and folder not in (self.cleaned_dir, self.enriched_dir):
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _read(self, path: Path, required: tuple[str, ...]) -> pd.DataFrame | None:
+        if not path.exists():
+            return None
+        try:
+            frame = pd.read_parquet(path)
+        except _UNREADABLE as exc:
+            self._discard(path, exc)
+            return None
+        if not set(required) <= set(frame.columns):
+            self._discard(path, f"columns {sorted(set(required) - set(frame.columns))} missing")
+            return None
+        return frame
+
+    def _discard(self, path: Path, reason: object) -> None:
+        log.warning("processing cache file %s is unreadable (%s); computing it again", path, reason)
+        path.unlink(missing_ok=True)
+        self.discarded += 1
