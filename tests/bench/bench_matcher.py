@@ -1,21 +1,29 @@
-"""Benchmark the skill matcher engines on a generated corpus.
+"""Benchmark the skill matcher engines on a generated corpus and, when present, on real postings.
 
     .venv/bin/python tests/bench/bench_matcher.py [--postings 20000] [--size 3000] [--runs 3]
                                                   [--baseline-postings 1000] [--seed 11] [--ascii]
+                                                  [--real DIR | --real '']
 
-Postings are composed from the demo corpus (scraper.demo.corpus.build_corpus: Greenhouse, Lever and
-HN texts, lines shuffled with a fixed seed) until each is ~`--size` characters. Every engine from
-pipeline.matcher.available_engines() runs `Taxonomy.match` over all postings in one process (one core);
-the median of `--runs` runs is reported as MB/s per core (MB = 10**6 bytes of UTF-8 text); for
-Hyperscan also the scan alone, without confirming hits in Python (the ceiling of that design). The Python
-engine (the pre-existing matcher, the baseline) runs on the first `--baseline-postings` postings only,
-since it needs minutes for the whole corpus. Results are checked equal between engines on every posting
-the baseline ran on. `--ascii` also reports a variant of the corpus with non-ASCII characters replaced.
+Generated corpus: postings composed from the demo corpus (scraper.demo.corpus.build_corpus: Greenhouse,
+Lever and HN texts, lines shuffled with a fixed seed) until each is ~`--size` characters; `--ascii` adds
+a copy with non-ASCII characters replaced. Real corpus: every `*.jsonl` file in `--real` (default
+/work/shared/data/real/postings when it exists; `--real ''` skips it), one posting per line, matched as
+title + "\\n" + description, as pipeline.trends does.
+
+For each corpus, in one process (one core), the median of `--runs` runs of:
+* each engine of pipeline.matcher.available_engines() running `Taxonomy.match` on every posting; the
+  Python engine (the reference and pre-Hyperscan matcher, the baseline) only on the first
+  `--baseline-postings` generated postings (it needs minutes for the whole corpus), on every real one;
+* for Hyperscan also the scan with its hit list but no confirmation, and the raw scan - proxy bytes and
+  Hyperscan without a match callback - the ceiling of the design.
+Speeds are MB/s per core (MB = 10**6 bytes of UTF-8 text). Results of `match` and `find` are checked
+equal between engines on every posting the baseline ran on; the exit status is 1 if any differ.
 """
 from __future__ import annotations
 
 import argparse
 import html
+import json
 import random
 import re
 import statistics
@@ -30,6 +38,7 @@ if str(ROOT) not in sys.path:
 from pipeline.matcher import available_engines  # noqa: E402
 from pipeline.skills import load_taxonomy  # noqa: E402
 
+REAL_POSTINGS = Path("/work/shared/data/real/postings")
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -70,44 +79,57 @@ def generate(postings: int, size: int, seed: int) -> list[str]:
     return out
 
 
-def run(tax, texts: list[str]) -> tuple[float, list]:
-    match = tax.match
-    start = time.perf_counter()
-    results = [match(t) for t in texts]
-    return time.perf_counter() - start, results
+def real_postings(directory: Path) -> list[str]:
+    texts = []
+    for path in sorted(directory.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").split("\n"):  # not splitlines(): U+2028 in JSON strings
+            if line.strip():
+                row = json.loads(line)
+                texts.append(f"{row.get('title') or ''}\n{row.get('description') or ''}")
+    return texts
 
 
-def bench(name: str, tax, texts: list[str], runs: int) -> tuple[float, list]:
-    tax.match(texts[0])  # build the engine outside the timing
+def timed(label: str, texts: list[str], runs: int, work) -> tuple[float, list]:
+    """Median MB/s of `work(texts)` over `runs` runs, printed; returns it and the last run's result."""
     nbytes = sum(len(t.encode("utf-8")) for t in texts)
-    times, results = [], None
-    for _ in range(runs):
-        seconds, results = run(tax, texts)
-        times.append(seconds)
-    median = statistics.median(times)
-    print(f"  {name:<10} {len(texts):>6} postings  {nbytes / 1e6:7.1f} MB  median {median:8.3f} s  "
-          f"{nbytes / 1e6 / median:8.2f} MB/s per core  {len(texts) / median:10.0f} postings/s  "
-          f"(runs: {', '.join(f'{t:.3f}' for t in times)})")
-    return nbytes / 1e6 / median, results
-
-
-def scan_only(tax, texts: list[str], runs: int) -> None:
-    """The compiled database alone (text -> proxy bytes -> one scan): the ceiling for this taxonomy."""
-    engine = tax._matcher()
-    nbytes = sum(len(t.encode("utf-8")) for t in texts)
-    times = []
+    times, result = [], None
     for _ in range(runs):
         start = time.perf_counter()
-        for t in texts:
-            data = engine._proxy(t)
-            if isinstance(data, bytes):
-                engine._scan(data)
-            elif data is not None:
-                engine._scan(data[0]), engine._scan(data[1])
+        result = work(texts)
         times.append(time.perf_counter() - start)
     median = statistics.median(times)
-    print(f"  {'(scan only)':<10} {len(texts):>6} postings  {nbytes / 1e6:7.1f} MB  median {median:8.3f} s  "
-          f"{nbytes / 1e6 / median:8.2f} MB/s per core  (Hyperscan scan without confirming hits)")
+    speed = nbytes / 1e6 / median
+    print(f"  {label:<22} {len(texts):>6} postings {nbytes / 1e6:6.1f} MB  median {median:7.3f} s  "
+          f"{speed:8.2f} MB/s per core  (runs: {', '.join(f'{t:.3f}' for t in times)})", flush=True)
+    return speed, result
+
+
+def bench_corpus(label: str, corpus: list[str], baseline_postings: int, runs: int, taxonomy: str) -> bool:
+    print(f"[{label}]  {len(corpus)} postings, mean {sum(len(t.encode()) for t in corpus) / len(corpus):.0f} "
+          f"bytes, {sum(not t.isascii() for t in corpus) / len(corpus):.0%} with non-ASCII characters")
+    taxonomies = {engine: load_taxonomy(taxonomy, engine=engine) for engine in available_engines()}
+    for tax in taxonomies.values():
+        tax.match(corpus[0])  # build the engine outside the timing
+    speeds, matches = {}, {}
+    for engine, tax in taxonomies.items():
+        subset = corpus[:baseline_postings] if engine == "python" else corpus
+        name = "python (baseline)" if engine == "python" else engine
+        speeds[engine], matches[engine] = timed(name, subset, runs, lambda ts, m=tax.match: [m(t) for t in ts])
+    ok = True
+    if "hyperscan" in taxonomies:
+        hs = taxonomies["hyperscan"]._matcher()
+        timed("hyperscan scan + hits", corpus, runs, lambda ts: [hs._hits(t) for t in ts])
+        ceiling, _ = timed("hyperscan raw scan", corpus, runs, lambda ts: [hs.scan_only(t) for t in ts])
+        print(f"  hyperscan engine at {speeds['hyperscan'] / ceiling:.0%} of the raw scan, "
+              f"{speeds['hyperscan'] / speeds['python']:.0f}x the baseline")
+        if "python" in taxonomies:
+            n = len(matches["python"])
+            same_match = matches["python"] == matches["hyperscan"][:n]
+            py_find, hs_find = taxonomies["python"].find, taxonomies["hyperscan"].find
+            same_find = all(py_find(t) == hs_find(t) for t in corpus[:n])
+            ok = same_match and same_find
+            print(f"  hyperscan == python on {n} postings: match {same_match}, find {same_find}")
+    return ok
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,32 +141,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--taxonomy", default=str(ROOT / "config" / "skills.yaml"))
     ap.add_argument("--ascii", action="store_true", help="also run on an ASCII-only copy of the corpus")
+    ap.add_argument("--real", default=str(REAL_POSTINGS) if REAL_POSTINGS.is_dir() else "",
+                    help="directory of real postings (*.jsonl with title, description); '' to skip")
     args = ap.parse_args(argv)
 
     texts = generate(args.postings, args.size, args.seed)
-    mean = sum(len(t.encode("utf-8")) for t in texts) / len(texts)
-    print(f"corpus: {len(texts)} postings, mean {mean:.0f} bytes, "
-          f"{sum(not t.isascii() for t in texts) / len(texts):.0%} with non-ASCII characters")
-    corpora = [("demo", texts)]
+    corpora = [("demo", texts, args.baseline_postings)]
     if args.ascii:
-        corpora.append(("demo-ascii", [t.encode("ascii", "replace").decode().replace("?", " ") for t in texts]))
+        ascii_texts = [t.encode("ascii", "replace").decode().replace("?", " ") for t in texts]
+        corpora.append(("demo-ascii", ascii_texts, args.baseline_postings))
+    if args.real:
+        real = real_postings(Path(args.real))
+        if real:
+            corpora.append((f"real: {args.real}", real, len(real)))
+        else:
+            print(f"no postings in {args.real}: real corpus skipped")
     ok = True
-    for label, corpus in corpora:
-        print(f"[{label}]")
-        reference = None
-        for engine in available_engines():
-            tax = load_taxonomy(args.taxonomy, engine=engine)
-            subset = corpus if engine != "python" else corpus[: args.baseline_postings]
-            _, results = bench(engine + (" (baseline)" if engine == "python" else ""), tax, subset, args.runs)
-            if engine == "hyperscan":
-                scan_only(tax, subset, args.runs)
-            if reference is None:
-                reference = results
-            else:
-                n = min(len(reference), len(results))
-                same = reference[:n] == results[:n]
-                ok &= same
-                print(f"  {engine}: results identical to the baseline on {n} postings: {same}")
+    for label, corpus, baseline_postings in corpora:
+        ok &= bench_corpus(label, corpus, baseline_postings, args.runs, args.taxonomy)
     return 0 if ok else 1
 
 
