@@ -11,7 +11,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from pipeline import columns as c
-from pipeline.normalize import payload_hints
+from pipeline.normalize import payload_hints, stated_hints
 from pipeline.text import html_to_text, normalize_whitespace
 
 RAW_COLUMNS = (
@@ -29,7 +29,7 @@ def raw_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """Raw-store rows as a frame with the raw columns; of the payload only its normalization hints."""
     records = [
         {**{col: row.get(col) for col in RAW_COLUMNS},
-         c.HINTS: payload_hints(row.get("source_kind"), row.get("payload"))}
+         c.HINTS: {**payload_hints(row.get("source_kind"), row.get("payload")), **stated_hints(row.get("hints"))}}
         for row in rows
     ]
     return pd.DataFrame.from_records(records, columns=[*RAW_COLUMNS, c.HINTS])

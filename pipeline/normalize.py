@@ -73,6 +73,18 @@ def payload_hints(source_kind: Any, payload: Any) -> dict[str, str]:
     return {k: v.strip() for k, v in hints.items() if v and v.strip()}
 
 
+_STATED_HINT_KEYS = ("employment", "country", "salary_min", "salary_max", "salary_currency", "salary_interval",
+                     "pay_range")
+
+
+def stated_hints(hints: Any) -> dict[str, str]:
+    """The `hints` an adapter stated on a RawPosting (scraper/records.py), kept only when well-formed."""
+    if not isinstance(hints, Mapping):
+        return {}
+    out = {key: str(hints[key]).strip() for key in _STATED_HINT_KEYS if hints.get(key) not in (None, "")}
+    return {k: v for k, v in out.items() if v}
+
+
 # --- title, role family, seniority, employment type -------------------------------------------
 
 _ABBREVIATIONS = [

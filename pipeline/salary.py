@@ -63,7 +63,8 @@ _PERIODS_BEFORE = (
     ("year", re.compile(r"\bannual(?:ly|ized)?\b|\byearly\b|\bper (?:year|annum)\b|\bsalary\b|\bbase pay\b", re.I)),
 )
 _INTERVALS = {"per-year-salary": "year", "per-month-salary": "month", "per-week-salary": "week",
-              "per-day-wage": "day", "per-hour-wage": "hour"}
+              "per-day-wage": "day", "per-hour-wage": "hour",
+              **{period: period for period in PERIOD_HOURS}}  # adapters' `hints` (scraper/records.py)
 # Words that make a figure pay when they stand shortly before it (or right after it).
 _PAY_CONTEXT = re.compile(
     r"salar|compensation|\bpay\b|\bpaid\b|\bpaying\b|\bwages?\b|\brate\b|\bbase\b|\bote\b|on[- ]target|earnings|\bearn"
@@ -253,7 +254,7 @@ def structured_salary(hints: Mapping[str, str]) -> Salary | None:
             low, high = float(hints["salary_min"]), float(hints.get("salary_max", hints["salary_min"]))
         except ValueError:
             return None
-        period = _INTERVALS.get(hints.get("salary_interval", ""), "year" if low >= MIN_ANNUAL else "")
+        period = _INTERVALS.get(hints.get("salary_interval", "").lower(), "year" if low >= MIN_ANNUAL else "")
         return make_salary(low, high, hints.get("salary_currency", "").upper(), period)
     if "pay_range" in hints:
         return parse_salary(hints["pay_range"])

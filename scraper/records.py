@@ -14,6 +14,9 @@ class RawPosting:
     text twin when it has one (Lever's `descriptionPlain`), else empty. `payload` keeps the source's
     item untouched so later pipeline versions can re-derive fields without scraping again.
     `remote_hint` carries a source's structured remote flag ("remote", "hybrid", "onsite") when it has one.
+    `hints` carries other structured fields the source states, for normalization (pipeline/normalize.py):
+    `employment` (as stated, e.g. "FULL_TIME"), `country` (ISO code or name), `salary_min`, `salary_max`,
+    `salary_currency` (ISO 4217), `salary_interval` (hour/day/week/month/year), `pay_range` (pay as text).
     """
 
     source: str
@@ -27,6 +30,7 @@ class RawPosting:
     description_html: str
     description_text: str = ""
     remote_hint: str = ""
+    hints: dict[str, str] = field(default_factory=dict)
     payload: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

@@ -5,9 +5,10 @@ from typing import Awaitable, Callable
 
 from scraper.fetch import Fetcher
 from scraper.sources import greenhouse, hackernews, lever
-from scraper.sources.base import ParsedPage
+from scraper.sources.base import ParsedPage, SourceContext
 
-Adapter = Callable[[Fetcher, object], Awaitable[ParsedPage]]
+# collect(fetcher, source_config, context) -> ParsedPage
+Adapter = Callable[[Fetcher, object, SourceContext], Awaitable[ParsedPage]]
 
 ADAPTERS: dict[str, Adapter] = {
     "greenhouse": greenhouse.collect,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Mapping
 
 from dateutil import parser as dateparser
 
@@ -20,6 +20,17 @@ class Rejected:
 
     reason: str
     item: Any
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What the raw store already holds for a source, so adapters fetch detail pages only for new postings.
+
+    `known`: the newest stored copy of each posting of this source, by source_id. An adapter that finds a
+    known posting in a listing re-emits that copy (so it counts as seen again) instead of fetching its page.
+    """
+
+    known: Mapping[str, RawPosting] = field(default_factory=dict)
 
 
 @dataclass

@@ -17,14 +17,14 @@ from bs4 import BeautifulSoup
 from scraper.fetch import Fetcher
 from scraper.records import RawPosting
 from scraper.settings import GreenhouseSource
-from scraper.sources.base import ParsedPage, Rejected, SourceFormatError, clean_str, parse_iso_utc
+from scraper.sources.base import ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, parse_iso_utc
 
 DEFAULT_BASE_URL = "https://boards-api.greenhouse.io"
 # Board-level intro/conclusion blocks repeat on every post of a company (about us, EEO): not demand.
 _BOARD_BOILERPLATE = ("content-intro", "content-conclusion")
 
 
-async def collect(fetcher: Fetcher, source: GreenhouseSource) -> ParsedPage:
+async def collect(fetcher: Fetcher, source: GreenhouseSource, context: SourceContext | None = None) -> ParsedPage:
     base = source.base_url or DEFAULT_BASE_URL
     url = f"{base}/v1/boards/{quote(source.board_token, safe='')}/jobs"
     payload = await fetcher.get_json(url, {"content": "true"})

@@ -17,7 +17,7 @@ from typing import Any
 from scraper.fetch import Fetcher
 from scraper.records import RawPosting
 from scraper.settings import HackerNewsSource
-from scraper.sources.base import ParsedPage, Rejected, SourceFormatError, clean_str, parse_iso_utc
+from scraper.sources.base import ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, parse_iso_utc
 
 DEFAULT_BASE_URL = "https://hn.algolia.com"
 THREAD_TITLE = re.compile(r"^\s*Ask HN: Who is hiring\?\s*\((\w+)\s+(\d{4})\)\s*$", re.IGNORECASE)
@@ -57,7 +57,7 @@ class PostHeader:
     confident: bool
 
 
-async def collect(fetcher: Fetcher, source: HackerNewsSource) -> ParsedPage:
+async def collect(fetcher: Fetcher, source: HackerNewsSource, context: SourceContext | None = None) -> ParsedPage:
     base = source.base_url or DEFAULT_BASE_URL
     result = ParsedPage()
     threads = await find_threads(fetcher, base, source.months, source.hits_per_page, result)

@@ -17,14 +17,14 @@ from urllib.parse import quote
 from scraper.fetch import Fetcher
 from scraper.records import RawPosting
 from scraper.settings import LeverSource
-from scraper.sources.base import ParsedPage, Rejected, SourceFormatError, clean_str, epoch_to_utc
+from scraper.sources.base import ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, epoch_to_utc
 
 DEFAULT_BASE_URL = "https://api.lever.co"
 _WORKPLACE = {"remote": "remote", "hybrid": "hybrid", "on-site": "onsite", "onsite": "onsite"}
 _MAX_PAGES = 1000  # a guard against a server that ignores `skip` and repeats the same page forever
 
 
-async def collect(fetcher: Fetcher, source: LeverSource) -> ParsedPage:
+async def collect(fetcher: Fetcher, source: LeverSource, context: SourceContext | None = None) -> ParsedPage:
     base = source.base_url or DEFAULT_BASE_URL
     url = f"{base}/v0/postings/{quote(source.site, safe='')}"
     company = source.company or source.site
