@@ -62,6 +62,7 @@ def _main(ctx: typer.Context,
 # --- the stages, shared by the commands -------------------------------------------------------
 
 def _scrape(cfg: AppConfig, only: list[str] | None = None) -> list[Any]:
+    from pipeline.scrapeview import RichScrapeProgress, results_table
     from scraper.collect import scrape_sources
     from scraper.rawstore import RawStore
 
@@ -71,16 +72,9 @@ def _scrape(cfg: AppConfig, only: list[str] | None = None) -> list[Any]:
         raise _fail(f"no source named {unknown} in the config")
     if not sources:
         raise _fail("the config lists no sources to scrape")
-    runs = asyncio.run(scrape_sources(sources, cfg.fetch, RawStore(cfg.data_dir)))
-    table = Table(title="Scrape")
-    for col in ("source", "status", "postings", "rejected", "requests", "error"):
-        table.add_column(col, overflow="fold")
-    for run in runs:
-        colour = {"ok": "green", "empty": "yellow", "failed": "red"}[run.status]
-        # Cells are Text, not markup: error messages quote scraped URLs and bodies.
-        table.add_row(Text(run.source), Text(run.status, style=colour), str(run.postings), str(run.rejected),
-                      str(run.requests), Text(f"{run.error_class}: {run.error}" if run.error else ""))
-    console.print(table)
+    with RichScrapeProgress(err_console) as progress:
+        runs = asyncio.run(scrape_sources(sources, cfg.fetch, RawStore(cfg.data_dir), progress=progress))
+    console.print(results_table(runs))
     return runs
 
 
@@ -234,11 +228,15 @@ def scrape(
     data_dir: Optional[Path] = DataDirOpt,
     source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="Only these sources (repeatable)."),
 ) -> None:
-    """Fetch every configured source once into the raw store. Exits 1 if any source failed."""
+    """Fetch every configured source once into the raw store; a table of results at the end.
+
+    Exits 1 if any source failed (the others are still stored), unless `fetch.keep_going: true` in the config.
+    """
+    from pipeline.scrapeview import exit_code
+
     cfg = _load(config, data_dir)
     runs = _scrape(cfg, source)
-    if any(run.status == "failed" for run in runs):
-        raise typer.Exit(1)
+    raise typer.Exit(exit_code(runs, cfg.fetch.keep_going))
 
 
 @app.command()
@@ -273,8 +271,9 @@ def run(config: Optional[Path] = ConfigOpt, data_dir: Optional[Path] = DataDirOp
     _guard(_process, cfg)
     page = _guard(_report, cfg)
     typer.echo(str(page.resolve()))
-    if any(r.status == "failed" for r in runs):
-        raise typer.Exit(1)
+    from pipeline.scrapeview import exit_code
+
+    raise typer.Exit(exit_code(runs, cfg.fetch.keep_going))
 
 
 @app.command()
@@ -462,6 +461,77 @@ def _discover_view(terms: Any) -> Any:
         "p": terms["p_value"].map("{:.2g}".format),
         "example": terms["example"].str.slice(0, 90),
     })
+
+
+# --- backfill: months a regular scrape no longer sees ------------------------------------------
+
+backfill_app = typer.Typer(help="Fetch past months a regular scrape no longer sees (resumable).",
+                           no_args_is_help=True)
+app.add_typer(backfill_app, name="backfill")
+
+
+class _BackfillProgress:
+    """scraper.backfill's observer: threads done/total and comments parsed, as a rich bar on stderr."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("threads, {task.fields[comments]} comments parsed"), TimeElapsedColumn(),
+                            console=err_console)
+        self.task: Any = None
+        self.stored = 0
+        self.comments = 0
+
+    def planned(self, found: list[Any], to_fetch: list[Any]) -> None:
+        self.bar.console.print(f"{len(found)} hiring threads found, {len(found) - len(to_fetch)} already stored, "
+                               f"{len(to_fetch)} to fetch", highlight=False)
+        self.task = self.bar.add_task("backfill", total=len(to_fetch), comments=0)
+
+    def thread_done(self, outcome: Any) -> None:
+        self.stored += outcome.status != "failed"
+        self.comments += outcome.postings + outcome.rejected
+        self.bar.update(self.task, advance=1, comments=self.comments, description=outcome.thread.label)
+
+
+@backfill_app.command("hn")
+def backfill_hn_command(
+    since: str = typer.Option(..., "--since", help="First month to fetch, YYYY-MM (2011-04 or later)."),
+    source: Optional[str] = typer.Option(None, "--source", "-s",
+                                         help="The hn source to store under (default: the config's first)."),
+    config: Optional[Path] = ConfigOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+) -> None:
+    """Every monthly "Ask HN: Who is hiring?" thread since --since, oldest first, one raw file per thread.
+
+    Threads already stored (by an earlier backfill or by the regular scrape) are skipped, so an interrupted
+    backfill goes on where it stopped. Exits 1 if any thread failed (recorded in runs.jsonl).
+    """
+    from scraper.backfill import BackfillError, parse_since, pick_source, run_backfill
+    from scraper.rawstore import RawStore
+
+    cfg = _load(config, data_dir)
+    progress = _BackfillProgress()
+    try:
+        month = parse_since(since)
+        hn_source = pick_source(cfg.sources, source)
+        with progress.bar:
+            summary = asyncio.run(run_backfill(cfg.fetch, hn_source, month, RawStore(cfg.data_dir), progress))
+    except BackfillError as exc:
+        raise _fail(str(exc), exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise _fail(f"interrupted after storing {progress.stored} threads; the same command goes on from there",
+                    130) from None
+    table = Table(title=f"Backfill {summary.source} since {month:%Y-%m}")
+    for col in ("threads found", "fetched", "skipped (stored)", "postings written", "failed"):
+        table.add_column(col, justify="right")
+    table.add_row(str(len(summary.found)), str(summary.fetched), str(len(summary.skipped)), str(summary.postings),
+                  Text(str(len(summary.failed)), style="red" if summary.failed else ""))
+    console.print(table)
+    for failure in summary.failed:
+        console.print(Text(f"failed: {failure.thread.label} thread {failure.thread.id}: {failure.error}", style="red"))
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -86,15 +86,16 @@ class SharedFetcher:
     after the previous one ended reads robots.txt anew, so a daemon running for months never keeps stale rules.
     """
 
-    def __init__(self, settings: FetchSettings):
+    def __init__(self, settings: FetchSettings, http_cache_dir: Path | None = None):
         self.settings = settings
+        self.http_cache_dir = http_cache_dir  # conditional requests (scraper/httpcache.py)
         self._fetcher: Fetcher | None = None
         self._users = 0
 
     @asynccontextmanager
     async def borrow(self) -> AsyncIterator[Fetcher]:
         if self._fetcher is None:
-            self._fetcher = Fetcher(self.settings)
+            self._fetcher = Fetcher(self.settings, http_cache_dir=self.http_cache_dir)
             await self._fetcher.__aenter__()  # only builds the client: no other borrower runs meanwhile
         fetcher = self._fetcher
         self._users += 1
@@ -121,7 +122,7 @@ class Daemon:
         self.sources = {s.name: s for s in cfg.sources if s.enabled}
         self.store = RawStore(cfg.data_dir)
         self.options = job_options(cfg)
-        self.fetchers = SharedFetcher(cfg.fetch)
+        self.fetchers = SharedFetcher(cfg.fetch, RawStore(cfg.data_dir).http_cache_dir)
         self.scheduler: AsyncIOScheduler | None = None
         self.ready = threading.Event()      # the schedule is running
         self.stopping = threading.Event()   # a stop was asked: start nothing new

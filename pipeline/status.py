@@ -21,6 +21,7 @@ from pipeline.errors import DatasetError
 from pipeline.lock import running_daemon_pid
 from pipeline.jobplan import JOB_TABLE, PROCESS_JOB, REPORT_JOB, SCRAPE_PREFIX, job_store_path
 from pipeline.settings import AppConfig, resolve_timezone
+from scraper.health import possibly_broken
 from scraper.rawstore import RawStore
 
 NOT_STORED = "not in the job store yet: added when `jobtrends schedule` starts"
@@ -63,31 +64,6 @@ class Status:
     @property
     def broken(self) -> list[SourceLine]:
         return [s for s in self.sources if s.broken]
-
-
-def possibly_broken(runs: list[dict[str, Any]]) -> str | None:
-    """Why a source (its runs, oldest first) looks broken, or None.
-
-    Flagged: the last run failed or returned no postings after an earlier run had postings (the site
-    changed or blocks us), or every run so far failed (the config is wrong).
-    """
-    if not runs:
-        return None
-    last = runs[-1]
-    if last.get("status") == "ok" and _count(last.get("postings")) > 0:
-        return None
-    had = [r for r in runs[:-1] if _count(r.get("postings")) > 0]
-    since = f"after {_count(had[-1].get('postings'))} postings on {_day(had[-1].get('started_at'))}" if had else ""
-    if last.get("status") == "failed":
-        error = f" ({last.get('error_class')}: {last.get('error')})" if last.get("error") else ""
-        if had:
-            return f"failed on its last run{error}, {since}"
-        if all(r.get("status") == "failed" for r in runs):
-            return f"failed on every run so far ({len(runs)}){error}"
-        return None
-    if had:
-        return f"returned 0 postings on its last run, {since}"
-    return None
 
 
 def collect_status(cfg: AppConfig) -> Status:
@@ -149,7 +125,7 @@ def _source_lines(cfg: AppConfig, runs: list[dict[str, Any]]) -> list[SourceLine
     for source in cfg.sources:
         history = by_source.pop(source.name, [])
         lines.append(SourceLine(source.name, source.kind, source.schedule, source.enabled, True, len(history),
-                                history[-1] if history else None, possibly_broken(history)))
+                                history[-1] if history else None, possibly_broken(history, cfg.fetch.broken_reject_rate)))
     for name, history in by_source.items():  # in the runs log, no longer in the config
         lines.append(SourceLine(name, str(history[-1].get("kind") or ""), "", False, False, len(history),
                                 history[-1], None))
@@ -259,14 +235,3 @@ def _short_time(value: Any, tz: tzinfo) -> str:
         return datetime.fromisoformat(str(value)).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
     except ValueError:
         return str(value)
-
-
-def _day(value: Any) -> str:
-    return str(value or "")[:10] or "an earlier run"
-
-
-def _count(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0

@@ -37,13 +37,19 @@ class SourceRun:
     kind: str
     started_at: str
     finished_at: str
-    status: str  # ok | empty | failed
-    postings: int
-    rejected: int
+    status: str  # ok | empty | failed | blocked (robots.txt forbids it and the config does not override)
+    postings: int  # fetched: postings the source returned (new, updated and unchanged)
+    rejected: int  # items quarantined in the run's .rejected file
     requests: int
     error_class: str
     error: str
     raw_file: str
+    new: int = 0  # postings whose source_id the store had not seen
+    updated: int = 0  # seen before, with different content
+    not_modified: int = 0  # requests answered 304 (conditional requests)
+    duration_seconds: float = 0.0
+    possibly_broken: str = ""  # why the source looks broken (scraper/health.py), "" if it does not
+    ignore_robots_reason: str = ""  # set when the source fetched despite robots.txt, by config
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -129,6 +135,34 @@ class RawStore:
                 for line in handle:
                     if line.strip():
                         yield json.loads(line)
+
+    def source_files(self, source: str) -> list[Path]:
+        folder = self.raw_dir / source
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.glob(f"*{RAW_SUFFIX}") if not p.name.endswith(REJECTED_SUFFIX))
+
+    def known_postings(self, source: str) -> dict[str, RawPosting]:
+        """The newest stored copy of each posting of `source` (by fetched_at), by source_id.
+
+        What adapters re-emit instead of fetching a detail page again, and what new/updated are counted against.
+        """
+        newest: dict[str, tuple[str, dict[str, Any]]] = {}
+        for row in self.iter_rows(self.source_files(source)):
+            key, fetched = str(row.get("source_id")), str(row.get("fetched_at") or "")
+            if key not in newest or fetched >= newest[key][0]:
+                newest[key] = (fetched, row)
+        return {key: RawPosting.from_json(row) for key, (_, row) in newest.items()}
+
+    def source_history(self, source: str) -> list[dict[str, Any]]:
+        """The runs-log rows of one source, oldest first."""
+        return sorted((r for r in self.read_runs() if r.get("source") == source),
+                      key=lambda r: str(r.get("started_at") or ""))
+
+    @property
+    def http_cache_dir(self) -> Path:
+        """Validators and bodies for conditional requests (scraper/fetch.py); safe to delete."""
+        return self.data_dir / "http_cache"
 
     def append_runs(self, runs: list[SourceRun]) -> None:
         append_jsonl(self.runs_path, [asdict(run) for run in runs], self.data_dir / ".runs.lock")

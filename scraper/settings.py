@@ -53,6 +53,10 @@ class FetchSettings(BaseModel):
         default_factory=dict,
         description="Per-host overrides by host name (e.g. remotive.com); the providers' stated limits are built in.",
     )
+    broken_reject_rate: float = Field(
+        0.2, ge=0, le=1,
+        description="A source that could not parse more than this share of its items is flagged possibly broken.",
+    )
     keep_going: bool = Field(
         False,
         description="`jobtrends scrape` exits 0 even when a source failed (failures are still recorded and shown).",
@@ -175,7 +179,9 @@ class SmartRecruitersSource(_SourceBase):
     company_id: str = Field(min_length=1, description="The identifier in jobs.smartrecruiters.com/{company_id}.")
     company: str | None = None
     page_size: int = Field(100, ge=1, le=100)
-    max_postings: int = Field(2000, ge=1, description="Stop paging after this many postings.")
+    max_postings: int = Field(
+        500, ge=1, description="Stop paging after this many postings (each new one costs a detail request)."
+    )
     query: str | None = Field(None, description="Server-side full-text filter (`q`), e.g. 'machine learning'.")
 
 

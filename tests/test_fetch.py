@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from types import SimpleNamespace
 
 import pytest
 from werkzeug import Response
@@ -18,13 +19,18 @@ from scraper.fetch import (
     TransportFailure,
     parse_retry_after,
 )
-from scraper.settings import FetchSettings
+from scraper.settings import FetchSettings, GreenhouseSource
+
+
+def no_jitter() -> float:
+    """Stands in for random.random: every backoff wait is the full exponential wait."""
+    return 0.0
 
 
 def fetch(settings, coro_factory, sleep=None):
     async def main():
         kwargs = {"sleep": sleep} if sleep else {}
-        async with Fetcher(settings, **kwargs) as fetcher:
+        async with Fetcher(settings, random=no_jitter, **kwargs) as fetcher:
             return await coro_factory(fetcher)
 
     return asyncio.run(main())
@@ -179,3 +185,28 @@ def test_robots_crawl_delay_raises_the_interval(httpserver, recording_sleep):
 
     fetch(settings, two, recording_sleep)
     assert max(recording_sleep.waits) > 25
+
+
+def test_source_handle_counts_its_own_requests(allow_robots, fast_settings, recording_sleep):
+    answers = iter([Response("boom", status=503), Response("[1]", content_type="application/json")])
+    allow_robots.expect_request("/jobs").respond_with_handler(lambda request: next(answers))
+
+    async def scenario(f):
+        handle = f.for_source(SimpleNamespace(name="gh"))
+        payload = await handle.get_json(allow_robots.url_for("/jobs"))
+        return payload, handle.requests_made, handle.not_modified, f.requests_made
+
+    # the retry counts for the source; the shared robots.txt request only for the fetcher
+    assert fetch(fast_settings, scenario, recording_sleep) == ([1], 2, 0, 3)
+
+
+def test_source_handle_defaults_come_from_settings(fast_settings):
+    async def scenario(f):
+        return f.for_source(SimpleNamespace(name="plain")), f.for_source(
+            GreenhouseSource(name="gh", kind="greenhouse", board_token="x", time_budget_seconds=30)
+        )
+
+    settings = fast_settings.model_copy(update={"source_time_budget_seconds": 600})
+    plain, configured = fetch(settings, scenario)
+    assert (plain.time_budget_seconds, plain.ignore_robots) == (600, False)
+    assert (configured.time_budget_seconds, configured.name) == (30, "gh")

@@ -1,9 +1,10 @@
 """What every adapter returns, and the small helpers they share."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar
 
 from dateutil import parser as dateparser
 
@@ -51,17 +52,17 @@ def parse_iso_utc(value: Any) -> datetime | None:
         return None
     try:
         parsed = dateparser.isoparse(value)
-    except (ValueError, OverflowError):
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # out-of-range years, e.g. "0001-01-01T00:00:00+01:00"
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def epoch_to_utc(value: Any, *, millis: bool) -> datetime | None:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int too large for a float
         return None
     if millis:
         number /= 1000.0
@@ -73,3 +74,31 @@ def epoch_to_utc(value: Any, *, millis: bool) -> datetime | None:
 
 def clean_str(value: Any) -> str:
     return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+DETAIL_CONCURRENCY = 16  # detail requests in flight per source; the fetcher's per-host limit is the real bound
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+
+async def map_concurrently(
+    fetch_one: Callable[[_Item], Awaitable[_Result]], items: Iterable[_Item], limit: int = DETAIL_CONCURRENCY
+) -> list[_Result]:
+    """fetch_one over items, up to `limit` at a time, results in item order.
+
+    Detail pages one after another would leave the host's allowed connections idle; the per-host pacing
+    and concurrency of scraper/fetch.py still apply to every request. The first exception cancels the rest
+    and propagates as itself (not wrapped in an ExceptionGroup), as a sequential loop would stop.
+    """
+    gate = asyncio.Semaphore(limit)
+
+    async def one(item: _Item) -> _Result:
+        async with gate:
+            return await fetch_one(item)
+
+    tasks = [asyncio.ensure_future(one(item)) for item in items]
+    try:
+        return list(await asyncio.gather(*tasks))
+    finally:
+        for task in tasks:
+            task.cancel()

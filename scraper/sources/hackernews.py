@@ -21,6 +21,9 @@ from scraper.sources.base import ParsedPage, Rejected, SourceContext, SourceForm
 
 DEFAULT_BASE_URL = "https://hn.algolia.com"
 THREAD_TITLE = re.compile(r"^\s*Ask HN: Who is hiring\?\s*\((\w+)\s+(\d{4})\)\s*$", re.IGNORECASE)
+# English month names by their first three letters (calendar.month_name follows the locale).
+_MONTHS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 _MAX_SEARCH_PAGES = 50
 _TAG = re.compile(r"<[^>]+>")
 _SEPARATORS = re.compile(r"\s+\|\s+|\s*\|\s*|\s+[-–—•/;]\s+")
@@ -62,10 +65,36 @@ async def collect(fetcher: Fetcher, source: HackerNewsSource, context: SourceCon
     result = ParsedPage()
     threads = await find_threads(fetcher, base, source.months, source.hits_per_page, result)
     for thread in threads:
-        story = await fetcher.get_json(f"{base}/api/v1/items/{int(thread['objectID'])}")
-        result.requests += 1
-        result.extend(parse_thread(story, source.name))
+        result.extend(await fetch_thread(fetcher, base, int(thread["objectID"]), source.name))
     return result
+
+
+async def fetch_thread(fetcher: Fetcher, base: str, thread_id: int, source_name: str) -> ParsedPage:
+    """One thread's postings: one `items/{id}` request (the whole comment tree), parsed."""
+    story = await fetcher.get_json(item_url(base, thread_id))
+    page = parse_thread(story, source_name)
+    page.requests += 1
+    return page
+
+
+def search_url(base: str) -> str:
+    return f"{base}/api/v1/search_by_date"
+
+
+def item_url(base: str, item_id: int) -> str:
+    return f"{base}/api/v1/items/{item_id}"
+
+
+def thread_month(title: str) -> tuple[int, int] | None:
+    """(year, month) named by a hiring thread's title; None for any other title ("Who wants to be hired?", …).
+
+    The month comes from the title, not from `created_at`: threads go up on the first weekday of the month.
+    """
+    match = THREAD_TITLE.match(title or "")
+    if not match:
+        return None
+    month = _MONTHS.get(match.group(1).lower()[:3])
+    return (int(match.group(2)), month) if month else None
 
 
 async def find_threads(
@@ -75,7 +104,7 @@ async def find_threads(
     threads: list[dict[str, Any]] = []
     for page in range(_MAX_SEARCH_PAGES):
         payload = await fetcher.get_json(
-            f"{base}/api/v1/search_by_date",
+            search_url(base),
             {"tags": "story,author_whoishiring", "query": "hiring", "page": page, "hitsPerPage": hits_per_page},
         )
         result.requests += 1
