@@ -89,6 +89,8 @@ def build_report(
         recent=_recent_postings(postings, week),
         recent_limit=RECENT_POSTINGS,
         runs=_run_rows(source_runs),
+        flagged=_source_flags(source_runs)[0],
+        robots_overrides=_source_flags(source_runs)[1],
         runs_limit=RECENT_RUNS,
         taxonomy_version=taxonomy_version,
         data_taxonomy_versions=_data_taxonomy_versions(weekly_area_demand),
@@ -317,9 +319,35 @@ def _run_rows(source_runs: pd.DataFrame | None) -> list[dict] | None:
          "finished": _format_time(pd.to_datetime(row[FINISHED_AT], utc=True, errors="coerce")),
          "status": _text(row[STATUS], 40),
          "postings": _count(row[POSTINGS]),
-         "error": _text(row[ERROR], 300)}
+         "error": _text(row[ERROR], 300),
+         "note": _text(_run_note(row), 300)}
         for row in latest.to_dict("records")
     ]
+
+
+def _run_note(row: dict) -> str:
+    broken = row.get("possibly_broken")
+    robots = row.get("ignore_robots_reason")
+    notes = [f"possibly broken: {broken}" if isinstance(broken, str) and broken else "",
+             f"robots.txt overridden: {robots}" if isinstance(robots, str) and robots else ""]
+    return "; ".join(n for n in notes if n)
+
+
+def _source_flags(source_runs: pd.DataFrame | None) -> tuple[list[dict], list[dict]]:
+    """(sources whose latest run is flagged possibly broken, sources whose latest run overrode robots.txt)."""
+    if source_runs is None or source_runs.empty:
+        return [], []
+    started = pd.to_datetime(source_runs[STARTED_AT], utc=True, errors="coerce")
+    latest = (source_runs.assign(_started=started).sort_values("_started", kind="stable")
+              .groupby(SOURCE, sort=True).tail(1))
+    flagged, overrides = [], []
+    for row in latest.to_dict("records"):
+        broken, robots = row.get("possibly_broken"), row.get("ignore_robots_reason")
+        if isinstance(broken, str) and broken:
+            flagged.append({"source": _text(row[SOURCE]), "reason": _text(broken, 300)})
+        if isinstance(robots, str) and robots:
+            overrides.append({"source": _text(row[SOURCE]), "reason": _text(robots, 300)})
+    return flagged, overrides
 
 
 def _count(value: object) -> str:

@@ -89,8 +89,9 @@ def append_jsonl(path: Path, rows: list[dict[str, Any]], lock_path: Path) -> Non
 
 def _gzip_jsonl(rows: list[dict[str, Any]]) -> bytes:
     text = "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
-    # mtime=0 keeps the bytes a pure function of the rows.
-    return gzip.compress(text.encode("utf-8"), mtime=0)
+    # mtime=0 keeps the bytes a pure function of the rows; level 6 (zlib's default) is twice as fast as
+    # gzip's 9 for a few per cent more bytes.
+    return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
 
 
 class RawStore:

@@ -1,7 +1,7 @@
 """The one record every source adapter yields, and its JSON form in the raw store."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +34,8 @@ class RawPosting:
     payload: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        row = asdict(self)
+        """A shallow dict, not `dataclasses.asdict`: that deep-copies every payload, the raw store's main cost."""
+        row = {name: getattr(self, name) for name in self.__dataclass_fields__}
         row["posted_at"] = self.posted_at.isoformat() if self.posted_at else None
         return row
 

@@ -275,3 +275,22 @@ def test_same_data_gives_the_same_page(tmp_path):
     postings = make_postings(3)
     first = build(tmp_path / "a", postings).read_bytes()
     assert build(tmp_path / "b", postings).read_bytes() == first
+
+
+def test_possibly_broken_sources_and_robots_overrides_are_shown_escaped(tmp_path):
+    earlier = GENERATED_AT - timedelta(days=7)
+    runs = pd.DataFrame([
+        {SOURCE: "board-0", "started_at": earlier, "finished_at": earlier, "status": "empty", POSTINGS: 0,
+         "error": "", "possibly_broken": "returned 0 postings <script>alert(1)</script>", "ignore_robots_reason": ""},
+        {SOURCE: "board-0", "started_at": GENERATED_AT, "finished_at": GENERATED_AT, "status": "ok", POSTINGS: 3,
+         "error": "", "possibly_broken": "", "ignore_robots_reason": ""},
+        {SOURCE: "remotive", "started_at": GENERATED_AT, "finished_at": GENERATED_AT, "status": "empty",
+         POSTINGS: 0, "error": "", "possibly_broken": "returned 0 postings on its last run, after 40 postings",
+         "ignore_robots_reason": "documented public API"},
+    ])
+    page = build(tmp_path, make_postings(3), source_runs=runs).read_text(encoding="utf-8")
+    flagged = page.split("Possibly broken sources", 1)[1].split("</ul>", 1)[0]
+    assert "remotive: returned 0 postings on its last run" in flagged
+    assert "board-0" not in flagged  # its latest run is fine again
+    assert "robots.txt overridden by configuration: remotive (documented public API)" in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

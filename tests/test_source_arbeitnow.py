@@ -1,29 +1,20 @@
 """Arbeitnow adapter against a local HTTP server serving the real recorded page and pages made from it."""
 from __future__ import annotations
 
-import asyncio
 import copy
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import given, strategies as st
 
-from scraper.fetch import Fetcher
 from scraper.settings import ArbeitnowSource
 from scraper.sources import arbeitnow
 from scraper.sources.base import SourceFormatError
 from tests.conftest import load_fixture
+from tests.source_helpers import check_posting, json_values, mutated_at_slots, property_settings, run_collect
 
 API_PATH = "/api/job-board-api"
 FIRST_URL = "https://www.arbeitnow.com/api/job-board-api"
-
-
-def run_collect(source, settings):
-    async def main():
-        async with Fetcher(settings) as fetcher:
-            return await arbeitnow.collect(fetcher, source)
-
-    return asyncio.run(main())
 
 
 def make_source(server, **overrides) -> ArbeitnowSource:
@@ -62,7 +53,7 @@ def serve_pages(server, pages: list[list[dict]]) -> None:
 
 def test_real_page_and_its_off_host_next_link(allow_robots, fast_settings):
     allow_robots.expect_request(API_PATH).respond_with_json(real_page())
-    page = run_collect(make_source(allow_robots), fast_settings)
+    page = run_collect(arbeitnow, make_source(allow_robots), fast_settings)
     # The recorded next link points at www.arbeitnow.com: a local mirror must never send us there.
     assert page.requests == 1
     assert [request.path for request, _ in allow_robots.log] == ["/robots.txt", API_PATH]
@@ -107,7 +98,7 @@ def test_created_at_forms(value, expected):
 
 def test_follows_next_links_over_several_pages(allow_robots, fast_settings):
     serve_pages(allow_robots, [[job(1), job(2)], [job(3), job(2)], [job(4)]])
-    page = run_collect(make_source(allow_robots), fast_settings)
+    page = run_collect(arbeitnow, make_source(allow_robots), fast_settings)
     assert page.requests == 3
     # job 2 slid onto page 2 while we paged: kept once
     assert [p.source_id for p in page.postings] == [f"ml-engineer-berlin-{n}" for n in (1, 2, 3, 4)]
@@ -115,14 +106,14 @@ def test_follows_next_links_over_several_pages(allow_robots, fast_settings):
 
 def test_max_pages_caps_the_run(allow_robots, fast_settings):
     serve_pages(allow_robots, [[job(1)], [job(2)], [job(3)]])
-    page = run_collect(make_source(allow_robots, max_pages=2), fast_settings)
+    page = run_collect(arbeitnow, make_source(allow_robots, max_pages=2), fast_settings)
     assert page.requests == 2 and len(page.postings) == 2
     assert not any(request.args.get("page") == "3" for request, _ in allow_robots.log)
 
 
 def test_empty_data_page_stops_even_with_a_next_link(allow_robots, fast_settings):
     serve_pages(allow_robots, [[job(1)], [], [job(3)]])
-    page = run_collect(make_source(allow_robots), fast_settings)
+    page = run_collect(arbeitnow, make_source(allow_robots), fast_settings)
     assert page.requests == 2 and [p.title for p in page.postings] == ["ML Engineer 1"]
 
 
@@ -131,13 +122,13 @@ def test_next_link_back_to_a_fetched_page_stops(allow_robots, fast_settings):
         page_linking([job(1)], allow_robots.url_for(f"{API_PATH}?page=2")))
     allow_robots.expect_request(API_PATH, query_string="page=2").respond_with_json(
         page_linking([job(2)], allow_robots.url_for(f"{API_PATH}?page=2")))
-    page = run_collect(make_source(allow_robots), fast_settings)
+    page = run_collect(arbeitnow, make_source(allow_robots), fast_settings)
     assert page.requests == 2 and len(page.postings) == 2
 
 
 def test_past_the_end_page_is_empty_not_an_error(allow_robots, fast_settings):
     allow_robots.expect_request(API_PATH).respond_with_json(page_linking([], None))
-    page = run_collect(make_source(allow_robots), fast_settings)
+    page = run_collect(arbeitnow, make_source(allow_robots), fast_settings)
     assert page.postings == [] and page.rejected == [] and page.requests == 1
 
 
@@ -182,54 +173,23 @@ def test_wrong_shape_is_a_format_error(payload):
 def test_wrong_shape_fails_collect(allow_robots, fast_settings):
     allow_robots.expect_request(API_PATH).respond_with_json({"message": "Too Many Attempts."})
     with pytest.raises(SourceFormatError):
-        run_collect(make_source(allow_robots), fast_settings)
+        run_collect(arbeitnow, make_source(allow_robots), fast_settings)
 
 
 # --- property tests ----------------------------------------------------------------------------
 
-json_scalars = (
-    st.none() | st.booleans() | st.integers() | st.just(10**400) | st.floats()
-    | st.text(max_size=50) | st.just("x" * 100_000) | st.just(" \u00a0\n")
-    | st.sampled_from([FIRST_URL + "?page=3", "https://[::1", "http://[bad"])
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
-    max_leaves=12,
-)
-
-
-def _slots(node, found):
-    """Every (container, key) in a JSON tree, so a mutation can hit any depth."""
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    for key, value in items:
-        found.append((node, key))
-        _slots(value, found)
-    return found
-
-
-@st.composite
-def mutated(draw, original):
-    data = copy.deepcopy(original)
-    for _ in range(draw(st.integers(1, 6))):
-        slots = _slots(data, [])
-        if not slots:
-            break
-        container, key = draw(st.sampled_from(slots))
-        if isinstance(container, dict) and draw(st.booleans()):
-            del container[key]
-        else:
-            container[key] = draw(json_values)
-    return data
+# Next links are JSON values too: ones on the endpoint and ones no URL parser reads.
+JSON_VALUES = json_values(FIRST_URL + "?page=3", "https://[::1", "http://[bad")
 
 
 def _pages():
     original = real_page()
     original["data"].append(job(2))
-    return mutated(original) | json_values | st.fixed_dictionaries({"data": st.lists(json_values, max_size=5)})
+    return (mutated_at_slots(original, JSON_VALUES) | JSON_VALUES
+            | st.fixed_dictionaries({"data": st.lists(JSON_VALUES, max_size=5)}))
 
 
-@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@property_settings(max_examples=300)
 @given(_pages())
 def test_parse_page_only_raises_format_errors_and_keeps_every_item(payload):
     try:
@@ -238,12 +198,11 @@ def test_parse_page_only_raises_format_errors_and_keeps_every_item(payload):
         return
     assert len(page.postings) + len(page.rejected) == len(payload["data"])
     for posting in page.postings:
-        assert posting.source_id and posting.title and isinstance(posting.description_html, str)
-        assert posting.posted_at is None or posting.posted_at.utcoffset().total_seconds() == 0
         assert posting.remote_hint in ("", "remote")
+        check_posting(posting)
 
 
-@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@property_settings(max_examples=300)
 @given(_pages())
 def test_next_page_url_never_raises_and_stays_on_the_endpoint(payload):
     link = arbeitnow.next_page_url(payload, FIRST_URL)

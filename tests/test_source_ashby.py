@@ -1,30 +1,23 @@
 """The Ashby adapter against a local HTTP server serving the real recorded board, and its parser under hypothesis."""
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import given, strategies as st
 
-from scraper.fetch import BadPayload, Fetcher, HTTPStatusFailure
+from scraper.fetch import BadPayload, HTTPStatusFailure
 from scraper.settings import AshbySource
 from scraper.sources import ashby
 from scraper.sources.base import SourceFormatError
 from tests.conftest import load_fixture
+from tests.source_helpers import (
+    JSON_VALUES, check_posting, mutated_throughout, odd_values, property_settings, run_collect,
+)
 
 BOARD_PATH = "/posting-api/job-board/ashby"
-STATED_HINTS = {"employment", "country", "salary_min", "salary_max", "salary_currency", "salary_interval", "pay_range"}
-
-
-def collect(source, settings):
-    async def main():
-        async with Fetcher(settings) as fetcher:
-            return await ashby.collect(fetcher, source)
-
-    return asyncio.run(main())
 
 
 def source_for(server, **overrides) -> AshbySource:
@@ -46,7 +39,7 @@ def parse(jobs: list) -> ashby.ParsedPage:
 def test_real_board_field_mapping(allow_robots, fast_settings):
     board = load_fixture("ashby-ashby-2026.json")
     allow_robots.expect_request(BOARD_PATH, query_string="includeCompensation=true").respond_with_json(board)
-    page = collect(source_for(allow_robots), fast_settings)
+    page = run_collect(ashby, source_for(allow_robots), fast_settings)
     assert page.requests == 1 and page.rejected == []
     [posting] = page.postings
     job = board["jobs"][0]
@@ -70,7 +63,7 @@ def test_real_board_field_mapping(allow_robots, fast_settings):
 
 def test_compensation_param_only_when_configured(allow_robots, fast_settings):
     allow_robots.expect_request(BOARD_PATH).respond_with_json(load_fixture("ashby-ashby-2026.json"))
-    page = collect(source_for(allow_robots, include_compensation=False), fast_settings)
+    page = run_collect(ashby, source_for(allow_robots, include_compensation=False), fast_settings)
     assert len(page.postings) == 1
     [request] = [req for req, _ in allow_robots.log if req.path == BOARD_PATH]
     assert request.query_string == b""
@@ -78,7 +71,7 @@ def test_compensation_param_only_when_configured(allow_robots, fast_settings):
 
 def test_board_name_without_company_names_the_company(allow_robots, fast_settings):
     allow_robots.expect_request(BOARD_PATH).respond_with_json(load_fixture("ashby-ashby-2026.json"))
-    page = collect(source_for(allow_robots, company=None), fast_settings)
+    page = run_collect(ashby, source_for(allow_robots, company=None), fast_settings)
     assert page.postings[0].company == "ashby"
 
 
@@ -86,27 +79,27 @@ def test_unknown_board_is_a_plain_text_404(allow_robots, fast_settings):
     allow_robots.expect_request("/posting-api/job-board/nope").respond_with_data(
         "Not Found", status=404, content_type="text/plain")
     with pytest.raises(HTTPStatusFailure) as info:
-        collect(source_for(allow_robots, job_board="nope"), fast_settings)
+        run_collect(ashby, source_for(allow_robots, job_board="nope"), fast_settings)
     assert info.value.status == 404
 
 
 def test_empty_board_is_empty_not_an_error(allow_robots, fast_settings):
     allow_robots.expect_request(BOARD_PATH).respond_with_json({"apiVersion": "1", "jobs": []})
-    page = collect(source_for(allow_robots), fast_settings)
+    page = run_collect(ashby, source_for(allow_robots), fast_settings)
     assert page.postings == [] and page.rejected == [] and page.requests == 1
 
 
 def test_non_json_200_is_a_bad_payload(allow_robots, fast_settings):
     allow_robots.expect_request(BOARD_PATH).respond_with_data("<html>maintenance</html>", content_type="text/html")
     with pytest.raises(BadPayload):
-        collect(source_for(allow_robots), fast_settings)
+        run_collect(ashby, source_for(allow_robots), fast_settings)
 
 
 def test_robots_txt_401_does_not_block_the_api(httpserver, fast_settings):
     # api.ashbyhq.com/robots.txt reportedly answers 401; RFC 9309 (and our fetcher) reads a 4xx as "no rules".
     httpserver.expect_request("/robots.txt").respond_with_data("Unauthorized", status=401)
     httpserver.expect_request(BOARD_PATH).respond_with_json(load_fixture("ashby-ashby-2026.json"))
-    page = collect(source_for(httpserver), fast_settings)
+    page = run_collect(ashby, source_for(httpserver), fast_settings)
     assert len(page.postings) == 1
 
 
@@ -188,18 +181,8 @@ def test_wrong_overall_shape_is_a_format_error(payload):
 
 # --- hypothesis: random and mutated payloads --------------------------------------------------
 
-ODD_VALUES = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30), st.floats(),
-    st.text(max_size=40), st.just("x" * 200_000), st.just("\u202e\x00\ufeff名前"),
-    st.sampled_from(["", " ", "1 YEAR", "NONE", "Salary", "Remote", "OnSite", "&lt;p&gt;", "2026-13-45T99:00",
-                     "2026-07-24T10:49:09.045+00:00", "99999-01-01"]),
-    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
-)
-JSON_VALUES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20)),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
-    max_leaves=20,
-)
+ODD_VALUES = odd_values("1 YEAR", "NONE", "Salary", "Remote", "OnSite", "2026-13-45T99:00",
+                        "2026-07-24T10:49:09.045+00:00")
 COMPONENT = st.fixed_dictionaries({}, optional={
     key: ODD_VALUES for key in ("compensationType", "interval", "currencyCode", "minValue", "maxValue")})
 JOB = st.fixed_dictionaries({}, optional={
@@ -214,26 +197,6 @@ JOB = st.fixed_dictionaries({}, optional={
 })
 
 
-@st.composite
-def mutated(draw, value, depth=0):
-    """The value with some keys dropped, some values swapped for odd ones, recursively."""
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            action = draw(st.sampled_from(["keep", "keep", "recurse", "drop", "odd"]))
-            if action == "keep":
-                out[key] = item
-            elif action == "recurse":
-                out[key] = draw(mutated(item, depth + 1))
-            elif action == "odd":
-                out[key] = draw(ODD_VALUES)
-        return out
-    if isinstance(value, list):
-        items = [draw(mutated(item, depth + 1)) for item in value]
-        return items + draw(st.lists(JOB | ODD_VALUES, max_size=2)) if depth == 0 or draw(st.booleans()) else items
-    return value if draw(st.booleans()) else draw(ODD_VALUES)
-
-
 def check_parse(payload) -> None:
     try:
         page = ashby.parse_board(payload, "ashby-x", "Fallback Co")
@@ -242,26 +205,21 @@ def check_parse(payload) -> None:
         return
     assert len(page.postings) + len(page.rejected) == len(payload["jobs"])
     for posting in page.postings:
-        assert posting.source_kind == "ashby" and posting.source_id and posting.title
-        assert posting.posted_at is None or posting.posted_at.utcoffset() == timedelta(0)
-        assert posting.remote_hint in ("", "remote", "hybrid", "onsite")
-        assert set(posting.hints) <= STATED_HINTS
-        assert all(isinstance(v, str) and v for v in posting.hints.values())
-        assert isinstance(posting.description_html, str) and isinstance(posting.description_text, str)
-        json.dumps(posting.to_json())
+        assert posting.source_kind == "ashby"
+        check_posting(posting)
 
 
-@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@property_settings(max_examples=300)
 @given(st.one_of(JSON_VALUES, st.fixed_dictionaries({"jobs": st.lists(JOB | JSON_VALUES, max_size=5)})))
 def test_random_payloads_only_raise_format_errors(payload):
     check_parse(payload)
 
 
-@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@property_settings(max_examples=300)
 @given(st.data())
 def test_mutated_real_payloads_only_raise_format_errors(data):
     board = load_fixture("ashby-ashby-2026.json")
     board["jobs"].append(board["jobs"][0] | {"descriptionHtml": "<p>x</p>", "employmentType": "FullTime",
                                              "address": {"postalAddress": {"addressCountry": "USA"}},
                                              "shouldDisplayCompensationOnJobPostings": True, "isListed": False})
-    check_parse(data.draw(mutated(board)))
+    check_parse(data.draw(mutated_throughout(board, ODD_VALUES, JOB | ODD_VALUES)))

@@ -1,18 +1,17 @@
 """The CSS-selector listing adapter (kind "html") against a local server serving hand-made job pages."""
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from scraper.fetch import Fetcher
 from scraper.records import RawPosting
 from scraper.settings import HtmlListingSource, HtmlSelectors
 from scraper.sources import html_listing
 from scraper.sources.base import SourceContext, SourceFormatError
+from tests.source_helpers import run_collect
 
 PAGES = Path(__file__).parent / "fixtures" / "html_listing"
 NOW = datetime(2026, 5, 10, 15, 0, tzinfo=timezone.utc)
@@ -65,11 +64,7 @@ def serve_site(server) -> None:
 
 
 def collect(source, settings, context=None):
-    async def main():
-        async with Fetcher(settings) as fetcher:
-            return await html_listing.collect(fetcher, source, context, clock=lambda: NOW)
-
-    return asyncio.run(main())
+    return run_collect(html_listing, source, settings, context, clock=lambda: NOW)
 
 
 def requested(server) -> list[str]:

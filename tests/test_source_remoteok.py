@@ -1,30 +1,20 @@
 """RemoteOK adapter against a local HTTP server serving real recorded feeds (2021 and 2026), and its parser under hypothesis."""
 from __future__ import annotations
 
-import asyncio
-import copy
-import json
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given, strategies as st
 
-from scraper.fetch import BadPayload, Fetcher, HTTPStatusFailure
+from scraper.fetch import BadPayload, HTTPStatusFailure
 from scraper.settings import RemoteOKSource
 from scraper.sources import remoteok
 from scraper.sources.base import SourceFormatError
 from tests.conftest import load_fixture
+from tests.source_helpers import JSON_VALUES, check_posting, property_settings, run_collect, with_odd_fields
 
 FEED_2021 = "remoteok-2021.json"
 FEED_2026 = "remoteok-2026.json"
-
-
-def collect(source, settings):
-    async def main():
-        async with Fetcher(settings) as fetcher:
-            return await remoteok.collect(fetcher, source)
-
-    return asyncio.run(main())
 
 
 def source_for(server, **fields) -> RemoteOKSource:
@@ -34,7 +24,7 @@ def source_for(server, **fields) -> RemoteOKSource:
 def test_real_2026_feed_field_mapping(allow_robots, fast_settings):
     feed = load_fixture(FEED_2026)
     allow_robots.expect_request("/api", query_string="").respond_with_json(feed)
-    page = collect(source_for(allow_robots), fast_settings)
+    page = run_collect(remoteok, source_for(allow_robots), fast_settings)
     assert page.requests == 1
     # element 0 is the legal notice: neither a posting nor a rejected job
     assert page.rejected == [] and len(page.postings) == len(feed) - 1 == 2
@@ -60,7 +50,7 @@ def test_real_2026_feed_field_mapping(allow_robots, fast_settings):
 def test_real_2021_feed_string_epoch_and_html(allow_robots, fast_settings):
     feed = load_fixture(FEED_2021)
     allow_robots.expect_request("/api").respond_with_json(feed)
-    page = collect(source_for(allow_robots), fast_settings)
+    page = run_collect(remoteok, source_for(allow_robots), fast_settings)
     assert [p.source_id for p in page.postings] == ["123456", "987654", "564738"] and page.rejected == []
     golang, aspnet, success = page.postings
     assert golang.posted_at == datetime(2021, 4, 30, 11, 8, 17, tzinfo=timezone.utc)
@@ -103,7 +93,7 @@ def test_plain_text_description_is_escaped_not_parsed():
 
 def test_tags_filter_is_case_insensitive(allow_robots, fast_settings):
     allow_robots.expect_request("/api").respond_with_json(load_fixture(FEED_2026))
-    page = collect(source_for(allow_robots, tags=["GoLang", "python"]), fast_settings)
+    page = run_collect(remoteok, source_for(allow_robots, tags=["GoLang", "python"]), fast_settings)
     assert [p.source_id for p in page.postings] == ["1137465"]
 
 
@@ -118,7 +108,7 @@ def test_feed_without_jobs_is_empty_not_error(allow_robots, fast_settings, body)
     if body == "notice-only":
         body = load_fixture(FEED_2026)[:1]
     allow_robots.expect_request("/api").respond_with_json(body)
-    page = collect(source_for(allow_robots), fast_settings)
+    page = run_collect(remoteok, source_for(allow_robots), fast_settings)
     assert page.postings == [] and page.rejected == [] and page.requests == 1
 
 
@@ -126,7 +116,7 @@ def test_feed_without_jobs_is_empty_not_error(allow_robots, fast_settings, body)
 def test_error_status_raises(allow_robots, fast_settings, status):
     allow_robots.expect_request("/api").respond_with_data("nope", status=status)
     with pytest.raises(HTTPStatusFailure) as info:
-        collect(source_for(allow_robots), fast_settings)
+        run_collect(remoteok, source_for(allow_robots), fast_settings)
     assert info.value.status == status
 
 
@@ -134,7 +124,7 @@ def test_html_challenge_page_is_a_bad_payload(allow_robots, fast_settings):
     allow_robots.expect_request("/api").respond_with_data("<!DOCTYPE html><title>Just a moment</title>",
                                                           content_type="text/html")
     with pytest.raises(BadPayload):
-        collect(source_for(allow_robots), fast_settings)
+        run_collect(remoteok, source_for(allow_robots), fast_settings)
 
 
 def test_malformed_job_rejected_rest_kept():
@@ -167,34 +157,13 @@ def test_wrong_overall_shape_is_a_format_error(payload):
 
 # --- hypothesis: random and mutated real payloads --------------------------------------------
 
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8,
-)
-ODD_VALUES = st.one_of(
-    JSON_VALUES,
-    st.text(min_size=2000, max_size=6000),
-    st.sampled_from([
-        "", " ", "\x00", "\u202e", "9" * 500, "nan", "inf", "-1e400", "1e400", "0001-01-01T00:00:00+01:00",
-        "9999-12-31T23:59:59-01:00", "2026-13-45T99:99:99", "&amp;lt;p&amp;gt;", "&", 10**400, -(10**30),
-        float("nan"), float("inf"), True, [], {},
-    ]),
-)
-REAL_JOB_KEYS = sorted({key for name in (FEED_2021, FEED_2026) for job in load_fixture(name)[1:] for key in job})
+REAL_JOB_KEYS = {key for name in (FEED_2021, FEED_2026) for job in load_fixture(name)[1:] for key in job}
 
 
 @st.composite
 def mutated_feeds(draw):
-    feed = copy.deepcopy(load_fixture(draw(st.sampled_from([FEED_2021, FEED_2026]))))
-    for job in feed[1:]:
-        for key in draw(st.lists(st.sampled_from(REAL_JOB_KEYS), max_size=4)):
-            if draw(st.booleans()):
-                job.pop(key, None)
-            else:
-                job[key] = draw(ODD_VALUES)
-    feed.extend(draw(st.lists(JSON_VALUES, max_size=2)))
-    return draw(st.permutations(feed))
+    notice, *jobs = load_fixture(draw(st.sampled_from([FEED_2021, FEED_2026])))
+    return draw(st.permutations([notice, *draw(with_odd_fields(jobs, REAL_JOB_KEYS))]))
 
 
 def check_parse(payload, tags=("golang", "DEV")):
@@ -205,21 +174,19 @@ def check_parse(payload, tags=("golang", "DEV")):
     notices = [item for item in payload if remoteok.is_notice(item)]
     assert len(page.postings) + len(page.rejected) + len(notices) == len(payload)
     for posting in page.postings:
-        assert posting.source_id and posting.title and posting.url
-        assert posting.posted_at is None or posting.posted_at.utcoffset().total_seconds() == 0
-        assert all(isinstance(v, str) for v in posting.hints.values())
-        json.dumps(posting.to_json())
+        assert posting.url
+        check_posting(posting)
     kept = remoteok.with_any_tag(page.postings, tags)
     assert all(p in page.postings for p in kept)
 
 
-@hsettings(max_examples=200, deadline=None)
+@property_settings(max_examples=200)
 @given(st.one_of(JSON_VALUES, st.lists(JSON_VALUES, max_size=6)))
 def test_random_payloads_only_raise_format_errors(payload):
     check_parse(payload)
 
 
-@hsettings(max_examples=300, deadline=None)
+@property_settings(max_examples=300)
 @given(mutated_feeds())
 def test_mutated_real_feeds_keep_or_reject_every_job(payload):
     check_parse(payload)

@@ -1,29 +1,19 @@
 """Remotive adapter against a local HTTP server serving a real recorded response, and its parser under hypothesis."""
 from __future__ import annotations
 
-import asyncio
-import copy
-import json
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given, strategies as st
 
-from scraper.fetch import BadPayload, Fetcher, HTTPStatusFailure, RobotsDisallowed
+from scraper.fetch import BadPayload, HTTPStatusFailure, RobotsDisallowed
 from scraper.settings import RemotiveSource
 from scraper.sources import remotive
 from scraper.sources.base import SourceFormatError
 from tests.conftest import load_fixture
+from tests.source_helpers import JSON_VALUES, check_posting, property_settings, run_collect, with_odd_fields
 
 FIXTURE = "remotive-2026.json"
-
-
-def collect(source, settings):
-    async def main():
-        async with Fetcher(settings) as fetcher:
-            return await remotive.collect(fetcher, source)
-
-    return asyncio.run(main())
 
 
 def source_for(server, **fields) -> RemotiveSource:
@@ -33,7 +23,7 @@ def source_for(server, **fields) -> RemotiveSource:
 def test_real_response_field_mapping(allow_robots, fast_settings):
     body = load_fixture(FIXTURE)
     allow_robots.expect_request("/api/remote-jobs", query_string="").respond_with_json(body)
-    page = collect(source_for(allow_robots), fast_settings)
+    page = run_collect(remotive, source_for(allow_robots), fast_settings)
     assert page.requests == 1 and page.rejected == []
     assert len(page.postings) == len(body["jobs"]) == 2
     first, second = page.postings
@@ -53,7 +43,7 @@ def test_real_response_field_mapping(allow_robots, fast_settings):
 
 def test_publication_date_without_offset_is_utc(allow_robots, fast_settings):
     allow_robots.expect_request("/api/remote-jobs").respond_with_json(load_fixture(FIXTURE))
-    first, second = collect(source_for(allow_robots), fast_settings).postings
+    first, second = run_collect(remotive, source_for(allow_robots), fast_settings).postings
     assert first.posted_at == datetime(2026, 10, 5, 5, 15, 43, tzinfo=timezone.utc)
     assert second.posted_at == datetime(2026, 10, 2, 20, 1, tzinfo=timezone.utc)
 
@@ -71,7 +61,8 @@ def test_query_parameters_sent_when_configured(allow_robots, fast_settings):
     allow_robots.expect_request(
         "/api/remote-jobs", query_string={"category": "data", "search": "machine learning", "limit": "5"}
     ).respond_with_json(load_fixture(FIXTURE))
-    page = collect(source_for(allow_robots, category="data", search="machine learning", limit=5), fast_settings)
+    source = source_for(allow_robots, category="data", search="machine learning", limit=5)
+    page = run_collect(remotive, source, fast_settings)
     assert len(page.postings) == 2
 
 
@@ -79,7 +70,7 @@ def test_empty_jobs_is_empty_not_error(allow_robots, fast_settings):
     body = load_fixture(FIXTURE)
     body.update({"job-count": 0, "jobs": []})
     allow_robots.expect_request("/api/remote-jobs").respond_with_json(body)
-    page = collect(source_for(allow_robots), fast_settings)
+    page = run_collect(remotive, source_for(allow_robots), fast_settings)
     assert page.postings == [] and page.rejected == [] and page.requests == 1
 
 
@@ -87,14 +78,14 @@ def test_empty_jobs_is_empty_not_error(allow_robots, fast_settings):
 def test_error_status_raises(allow_robots, fast_settings, status):
     allow_robots.expect_request("/api/remote-jobs").respond_with_data("Forbidden", status=status)
     with pytest.raises(HTTPStatusFailure) as info:
-        collect(source_for(allow_robots), fast_settings)
+        run_collect(remotive, source_for(allow_robots), fast_settings)
     assert info.value.status == status
 
 
 def test_html_instead_of_json_is_a_bad_payload(allow_robots, fast_settings):
     allow_robots.expect_request("/api/remote-jobs").respond_with_data("<html>blocked</html>", content_type="text/html")
     with pytest.raises(BadPayload):
-        collect(source_for(allow_robots), fast_settings)
+        run_collect(remotive, source_for(allow_robots), fast_settings)
 
 
 def test_robots_disallowing_api_is_obeyed_by_default(httpserver, fast_settings):
@@ -105,7 +96,7 @@ def test_robots_disallowing_api_is_obeyed_by_default(httpserver, fast_settings):
     source = source_for(httpserver)
     assert source.ignore_robots is False
     with pytest.raises(RobotsDisallowed):
-        collect(source, fast_settings)
+        run_collect(remotive, source, fast_settings)
     assert not [req.path for req, _ in httpserver.log if req.path.startswith("/api/")]
 
 
@@ -135,34 +126,13 @@ def test_wrong_overall_shape_is_a_format_error(payload):
 
 # --- hypothesis: random and mutated real payloads --------------------------------------------
 
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8,
-)
-ODD_VALUES = st.one_of(
-    JSON_VALUES,
-    st.text(min_size=2000, max_size=6000),
-    st.sampled_from([
-        "", " ", "\x00", "\u202e", "9" * 500, "nan", "-1e400", "0001-01-01T00:00:00+01:00",
-        "9999-12-31T23:59:59-01:00", "2026-13-45T99:99:99", "&amp;lt;p&amp;gt;", 10**400, -(10**30), True,
-    ]),
-)
-REAL_JOB_KEYS = sorted(load_fixture(FIXTURE)["jobs"][0])
+REAL_JOB_KEYS = load_fixture(FIXTURE)["jobs"][0].keys()
 
 
 @st.composite
 def mutated_payloads(draw):
-    body = copy.deepcopy(load_fixture(FIXTURE))
-    jobs = body["jobs"] + copy.deepcopy(body["jobs"])
-    for job in jobs:
-        for key in draw(st.lists(st.sampled_from(REAL_JOB_KEYS), max_size=4)):
-            if draw(st.booleans()):
-                job.pop(key, None)
-            else:
-                job[key] = draw(ODD_VALUES)
-    jobs.extend(draw(st.lists(JSON_VALUES, max_size=2)))
-    body["jobs"] = draw(st.permutations(jobs))
+    body = load_fixture(FIXTURE)
+    body["jobs"] = draw(with_odd_fields(body["jobs"] * 2, REAL_JOB_KEYS))
     return body
 
 
@@ -173,19 +143,17 @@ def check_parse(payload):
         return
     assert len(page.postings) + len(page.rejected) == len(payload["jobs"])
     for posting in page.postings:
-        assert posting.source_id and posting.title and posting.url
-        assert posting.posted_at is None or posting.posted_at.utcoffset().total_seconds() == 0
-        assert all(isinstance(v, str) for v in posting.hints.values())
-        json.dumps(posting.to_json())
+        assert posting.url
+        check_posting(posting)
 
 
-@hsettings(max_examples=200, deadline=None)
+@property_settings(max_examples=200)
 @given(st.one_of(JSON_VALUES, st.dictionaries(st.just("jobs"), st.lists(JSON_VALUES, max_size=5))))
 def test_random_payloads_only_raise_format_errors(payload):
     check_parse(payload)
 
 
-@hsettings(max_examples=300, deadline=None)
+@property_settings(max_examples=300)
 @given(mutated_payloads())
 def test_mutated_real_payloads_keep_or_reject_every_job(payload):
     check_parse(payload)

@@ -27,6 +27,7 @@ from scraper.sources.schemaorg_jsonld import (
     salary_hints,
 )
 from tests.conftest import FIXTURES
+from tests.source_helpers import check_posting, run_collect
 
 SEEK_PAGE = (FIXTURES / "payloads" / "schemaorg-seek-2017.html").read_text(encoding="utf-8")
 TU_PAGE = (FIXTURES / "payloads" / "schemaorg-tuberlin-2026.html").read_text(encoding="utf-8")
@@ -279,14 +280,6 @@ def test_listing_links_same_host_and_pattern():
 
 # --- crawling a local site ------------------------------------------------------------------------
 
-def collect(source, settings, context=None):
-    async def main():
-        async with Fetcher(settings) as fetcher:
-            return await schemaorg.collect(fetcher, source, context)
-
-    return asyncio.run(main())
-
-
 def serve_html(server, path: str, body: str, status: int = 200) -> None:
     server.expect_request(path).respond_with_data(body, status=status, content_type="text/html; charset=utf-8")
 
@@ -300,7 +293,7 @@ def test_detail_pages_listed_in_config(allow_robots, fast_settings):
     serve_html(allow_robots, "/job/tu", TU_PAGE)
     source = SchemaOrgSource(name="so", kind="schemaorg", company="Config Co",
                              urls=[allow_robots.url_for("/job/seek"), allow_robots.url_for("/job/tu")])
-    page = collect(source, fast_settings)
+    page = run_collect(schemaorg, source, fast_settings)
     assert [p.source_id for p in page.postings] == ["https://www.seek.com.au/job/33019010", "VI-SB-0081-2026"]
     assert page.postings[1].url == allow_robots.url_for("/job/tu")
     assert page.requests == 2 and not page.rejected
@@ -314,7 +307,7 @@ def test_listing_page_links_are_followed(allow_robots, fast_settings):
     serve_html(allow_robots, "/jobs/plain", "<html><body>a job page without JSON-LD</body></html>")
     source = SchemaOrgSource(name="so", kind="schemaorg", urls=[allow_robots.url_for("/careers")],
                              url_pattern=r"/jobs/")
-    page = collect(source, fast_settings)
+    page = run_collect(schemaorg, source, fast_settings)
     assert [p.source_id for p in page.postings] == ["VI-SB-0081-2026"]
     assert requested(allow_robots) == ["/careers", "/jobs/tu", "/jobs/gone", "/jobs/plain"]  # /about skipped
     reasons = [r.reason for r in page.rejected]
@@ -337,7 +330,7 @@ def test_sitemap_index_to_sitemap_to_pages(allow_robots, fast_settings):
     serve_html(allow_robots, "/jobs/seek", SEEK_PAGE)
     serve_html(allow_robots, "/jobs/tu", TU_PAGE)
     source = SchemaOrgSource(name="so", kind="schemaorg", sitemaps=[url("/sitemap.xml")], url_pattern=r"/jobs/")
-    page = collect(source, fast_settings)
+    page = run_collect(schemaorg, source, fast_settings)
     assert [p.title for p in page.postings] == ["PHP Developer (M2529)",
                                                 "Studentische Beschäftigung mit 40 Monatsstunden"]
     assert requested(allow_robots) == ["/sitemap.xml", "/sitemap-jobs.xml.gz", "/sitemap-missing.xml",
@@ -356,7 +349,7 @@ def test_known_url_is_not_fetched_again_and_max_pages(allow_robots, fast_setting
     [stored] = parse_job_page(TU_PAGE, url("/jobs/tu"), "so", "x").postings
     context = SourceContext(known={stored.source_id: stored})
     source = SchemaOrgSource(name="so", kind="schemaorg", sitemaps=[url("/sitemap.xml")], max_pages=1)
-    page = collect(source, fast_settings, context)
+    page = run_collect(schemaorg, source, fast_settings, context)
     assert requested(allow_robots) == ["/sitemap.xml", "/jobs/seek"]  # /jobs/tu known, /jobs/later over budget
     assert page.postings == [stored, parse_job_page(SEEK_PAGE, url("/jobs/seek"), "so", "so").postings[0]]
     assert page.requests == 2
@@ -369,17 +362,17 @@ def test_one_failing_start_point_is_rejected_all_failing_raise(allow_robots, fas
     # base_url replaces the configured URLs' scheme and host
     source = SchemaOrgSource(name="so", kind="schemaorg", base_url=base,
                              urls=["https://careers.example.org/job/closed", "https://careers.example.org/job/tu"])
-    page = collect(source, fast_settings)
+    page = run_collect(schemaorg, source, fast_settings)
     assert [p.source_id for p in page.postings] == ["VI-SB-0081-2026"]
     assert len(page.rejected) == 1 and "HTTP 404" in page.rejected[0].reason
     only_closed = SchemaOrgSource(name="so", kind="schemaorg", base_url=base,
                                   urls=["https://careers.example.org/job/closed"])
     with pytest.raises(HTTPStatusFailure):
-        collect(only_closed, fast_settings)
+        run_collect(schemaorg, only_closed, fast_settings)
     allow_robots.expect_request("/sitemap.xml").respond_with_data("<html>soft 404</html>", content_type="text/html")
+    soft_404 = SchemaOrgSource(name="so", kind="schemaorg", sitemaps=[allow_robots.url_for("/sitemap.xml")])
     with pytest.raises(SourceFormatError):
-        collect(SchemaOrgSource(name="so", kind="schemaorg", sitemaps=[allow_robots.url_for("/sitemap.xml")]),
-                fast_settings)
+        run_collect(schemaorg, soft_404, fast_settings)
 
 
 # --- property tests: odd input never escapes as anything but SourceFormatError -------------------
@@ -430,10 +423,8 @@ def check_every_posting_accounted_for(page_html) -> None:
     page = postings_from_job_postings(items, PAGE_URL, "so", "co")
     assert len(page.postings) + len(page.rejected) == len(items)
     for posting in page.postings:
-        assert isinstance(posting, RawPosting) and posting.title and posting.source_id
-        assert all(isinstance(v, str) for v in posting.hints.values())
-        assert posting.posted_at is None or posting.posted_at.tzinfo is not None
-        json.dumps(posting.to_json())
+        assert isinstance(posting, RawPosting)
+        check_posting(posting)
     parse_job_page(page_html, PAGE_URL, "so", "co")
 
 
@@ -482,7 +473,7 @@ def test_robots_disallowed_detail_page_is_rejected_without_a_request(httpserver,
     serve_html(httpserver, "/careers", '<a href="/jobs/tu">open</a><a href="/private/jobs/x">hidden</a>')
     serve_html(httpserver, "/jobs/tu", TU_PAGE)
     source = SchemaOrgSource(name="so", kind="schemaorg", urls=[httpserver.url_for("/careers")], url_pattern="/jobs/")
-    page = collect(source, fast_settings)
+    page = run_collect(schemaorg, source, fast_settings)
     assert [p.source_id for p in page.postings] == ["VI-SB-0081-2026"]
     assert requested(httpserver) == ["/careers", "/jobs/tu"] and page.requests == 2
     assert len(page.rejected) == 1 and "robots.txt disallows" in page.rejected[0].reason

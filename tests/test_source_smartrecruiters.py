@@ -1,30 +1,22 @@
 """SmartRecruiters adapter against a local HTTP server serving the real recorded list and detail."""
 from __future__ import annotations
 
-import asyncio
 import copy
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import given, strategies as st
 
-from scraper.fetch import Fetcher, HTTPStatusFailure
+from scraper.fetch import HTTPStatusFailure
 from scraper.records import RawPosting
 from scraper.settings import FetchSettings, SmartRecruitersSource
 from scraper.sources import smartrecruiters
 from scraper.sources.base import SourceContext, SourceFormatError
 from tests.conftest import load_fixture
+from tests.source_helpers import JSON_VALUES, check_posting, mutated_at_slots, property_settings, run_collect
 
 LIST_PATH = "/v1/companies/BoschGroup/postings"
 REAL_ID = "744000154502129"
-
-
-def run_collect(source, settings, context=None):
-    async def main():
-        async with Fetcher(settings) as fetcher:
-            return await smartrecruiters.collect(fetcher, source, context)
-
-    return asyncio.run(main())
 
 
 def make_source(server, **overrides) -> SmartRecruitersSource:
@@ -69,7 +61,7 @@ def test_real_list_and_detail(allow_robots, fast_settings):
     # The recorded request was limit=1 (totalFound 4884): max_postings=1 asks for exactly that one page.
     allow_robots.expect_request(LIST_PATH, query_string={"limit": "1", "offset": "0"}).respond_with_json(real_list())
     allow_robots.expect_request(f"{LIST_PATH}/{REAL_ID}").respond_with_json(real_detail())
-    page = run_collect(make_source(allow_robots, max_postings=1), fast_settings)
+    page = run_collect(smartrecruiters, make_source(allow_robots, max_postings=1), fast_settings)
     assert page.requests == 2 and page.rejected == []
     [posting] = page.postings
     assert posting.source == "sr-bosch" and posting.source_kind == "smartrecruiters"
@@ -141,7 +133,7 @@ def test_pages_by_offset_over_several_pages(allow_robots, fast_settings):
         ).respond_with_json(list_page(items[offset:offset + 2], offset, 5))
     for item in items:
         allow_robots.expect_request(f"{LIST_PATH}/{item['id']}").respond_with_json(detail_of(item))
-    page = run_collect(make_source(allow_robots, page_size=2, query="machine learning"), fast_settings)
+    page = run_collect(smartrecruiters, make_source(allow_robots, page_size=2, query="machine learning"), fast_settings)
     assert [p.title for p in page.postings] == [f"ML Engineer {n}" for n in range(5)]
     assert page.requests == 3 + 5
     assert [p.url for p in page.postings] == [f"https://jobs.smartrecruiters.com/BoschGroup/{i['id']}" for i in items]
@@ -156,7 +148,7 @@ def test_max_postings_stops_paging_and_details(allow_robots, fast_settings):
         list_page(items[2:3], 2, 6))
     for item in items:
         allow_robots.expect_request(f"{LIST_PATH}/{item['id']}").respond_with_json(detail_of(item))
-    page = run_collect(make_source(allow_robots, page_size=2, max_postings=3), fast_settings)
+    page = run_collect(smartrecruiters, make_source(allow_robots, page_size=2, max_postings=3), fast_settings)
     assert [p.source_id for p in page.postings] == [i["id"] for i in items[:3]]
     assert page.requests == 2 + 3
 
@@ -166,7 +158,7 @@ def test_server_ignoring_offset_does_not_loop(allow_robots, fast_settings):
     allow_robots.expect_request(LIST_PATH).respond_with_json(list_page(items, 0, 1000))
     for item in items:
         allow_robots.expect_request(f"{LIST_PATH}/{item['id']}").respond_with_json(detail_of(item))
-    page = run_collect(make_source(allow_robots, page_size=2), fast_settings)
+    page = run_collect(smartrecruiters, make_source(allow_robots, page_size=2), fast_settings)
     assert len(page.postings) == 2 and page.requests == 2 + 2
 
 
@@ -180,7 +172,8 @@ def test_known_postings_are_re_emitted_without_a_detail_request(allow_robots, fa
     stored = RawPosting(source="sr-bosch", source_kind="smartrecruiters", source_id=items[1]["id"], url="u",
                         title="stored copy", company="Bosch Group", location="", posted_at=None,
                         description_html="<p>stored</p>")
-    page = run_collect(make_source(allow_robots), fast_settings, SourceContext(known={stored.source_id: stored}))
+    context = SourceContext(known={stored.source_id: stored})
+    page = run_collect(smartrecruiters, make_source(allow_robots), fast_settings, context)
     assert [p.source_id for p in page.postings] == [i["id"] for i in items]
     assert page.postings[1] is stored
     paths = requested_paths(allow_robots)
@@ -194,7 +187,7 @@ def test_known_postings_are_re_emitted_without_a_detail_request(allow_robots, fa
 def test_unknown_company_is_an_empty_page_not_an_error(allow_robots, fast_settings):
     allow_robots.expect_request("/v1/companies/NoSuchCo/postings").respond_with_json(
         {"offset": 0, "limit": 100, "totalFound": 0, "content": []})
-    page = run_collect(make_source(allow_robots, company_id="NoSuchCo"), fast_settings)
+    page = run_collect(smartrecruiters, make_source(allow_robots, company_id="NoSuchCo"), fast_settings)
     assert page.postings == [] and page.rejected == [] and page.requests == 1
 
 
@@ -207,7 +200,7 @@ def test_failed_details_reject_their_posting_and_the_run_goes_on(allow_robots, f
     allow_robots.expect_request(f"{LIST_PATH}/{items[1]['id']}").respond_with_data(
         "<html>oops</html>", content_type="text/html")
     allow_robots.expect_request(f"{LIST_PATH}/{items[2]['id']}").respond_with_json(detail_of(items[2]))
-    page = run_collect(make_source(allow_robots), fast_settings)
+    page = run_collect(smartrecruiters, make_source(allow_robots), fast_settings)
     assert [p.source_id for p in page.postings] == [items[2]["id"]]
     reasons = [r.reason for r in page.rejected]
     assert "404" in reasons[0] and "JSON" in reasons[1]
@@ -221,7 +214,7 @@ def test_detail_server_error_fails_the_source(allow_robots):
     allow_robots.expect_request(f"{LIST_PATH}/{items[0]['id']}").respond_with_data("down", status=503)
     settings = FetchSettings(min_interval_seconds=0, max_retries=0, timeout_seconds=5)
     with pytest.raises(HTTPStatusFailure) as info:
-        run_collect(make_source(allow_robots), settings)
+        run_collect(smartrecruiters, make_source(allow_robots), settings)
     assert info.value.status == 503
 
 
@@ -258,60 +251,25 @@ def test_wrong_detail_shape_is_a_format_error():
 def test_wrong_list_shape_fails_collect(allow_robots, fast_settings):
     allow_robots.expect_request(LIST_PATH).respond_with_json({"message": "changed API"})
     with pytest.raises(SourceFormatError):
-        run_collect(make_source(allow_robots), fast_settings)
+        run_collect(smartrecruiters, make_source(allow_robots), fast_settings)
 
 
 # --- property tests --------------------------------------------------------------------------------
 
-json_scalars = (
-    st.none() | st.booleans() | st.integers() | st.just(10**400) | st.floats()
-    | st.text(max_size=50) | st.just("x" * 100_000) | st.just(" \u00a0\n")
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
-    max_leaves=12,
-)
-
-
-def _slots(node, found):
-    """Every (container, key) in a JSON tree, so a mutation can hit any depth."""
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    for key, value in items:
-        found.append((node, key))
-        _slots(value, found)
-    return found
-
-
-@st.composite
-def mutated(draw, original):
-    data = copy.deepcopy(original)
-    for _ in range(draw(st.integers(1, 6))):
-        slots = _slots(data, [])
-        if not slots:
-            break
-        container, key = draw(st.sampled_from(slots))
-        if isinstance(container, dict) and draw(st.booleans()):
-            del container[key]
-        else:
-            container[key] = draw(json_values)
-    return data
-
-
 def _list_payloads():
     original = real_list()
     original["content"] = [original["content"][0], listed_item(1)]
-    return mutated(original) | json_values | st.fixed_dictionaries(
-        {"totalFound": st.integers(), "content": st.lists(json_values, max_size=5)})
+    return mutated_at_slots(original) | JSON_VALUES | st.fixed_dictionaries(
+        {"totalFound": st.integers(), "content": st.lists(JSON_VALUES, max_size=5)})
 
 
 def _detail_payloads():
     detail = real_detail()
     detail["jobAd"]["sections"]["companyDescription"] = {"title": "About", "text": "<p>us</p>"}
-    return mutated(detail) | json_values
+    return mutated_at_slots(detail) | JSON_VALUES
 
 
-@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@property_settings(max_examples=300)
 @given(_list_payloads())
 def test_parse_list_only_raises_format_errors_and_keeps_every_item(payload):
     try:
@@ -320,14 +278,11 @@ def test_parse_list_only_raises_format_errors_and_keeps_every_item(payload):
         return
     assert len(page.postings) + len(page.rejected) == len(payload["content"])
     for posting in page.postings:
-        assert posting.source_id and posting.title
-        assert posting.posted_at is None or posting.posted_at.utcoffset().total_seconds() == 0
-        assert posting.remote_hint in ("", "remote", "hybrid", "onsite")
-        assert all(isinstance(v, str) and v for v in posting.hints.values())
+        check_posting(posting)
 
 
-@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_detail_payloads(), st.none() | mutated(real_list()["content"][0]) | json_values)
+@property_settings(max_examples=300)
+@given(_detail_payloads(), st.none() | mutated_at_slots(real_list()["content"][0]) | JSON_VALUES)
 def test_parse_detail_only_raises_format_errors_and_gives_one_result(payload, listed):
     try:
         page = smartrecruiters.parse_detail(payload, "sr", "A", listed=listed)
@@ -335,5 +290,6 @@ def test_parse_detail_only_raises_format_errors_and_gives_one_result(payload, li
         return
     assert len(page.postings) + len(page.rejected) == 1
     for posting in page.postings:
-        assert isinstance(posting.description_html, str) and "us</p>" not in posting.description_html
+        assert "us</p>" not in posting.description_html
         assert "creator" not in posting.payload
+        check_posting(posting)

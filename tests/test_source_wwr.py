@@ -1,7 +1,6 @@
 """We Work Remotely RSS adapter against a local HTTP server serving the real recorded feed."""
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import re
@@ -11,11 +10,12 @@ import feedparser
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from scraper.fetch import Fetcher, HTTPStatusFailure
+from scraper.fetch import HTTPStatusFailure
 from scraper.settings import WeWorkRemotelySource
 from scraper.sources import wwr
 from scraper.sources.base import SourceFormatError
 from tests.conftest import FIXTURES
+from tests.source_helpers import check_posting, run_collect
 
 FEED = (FIXTURES / "payloads" / "wwr-remote-jobs-2026.xml").read_bytes()
 FEED_TEXT = FEED.decode("utf-8")
@@ -33,14 +33,6 @@ def feed_of(*items: str) -> bytes:
     return (HEAD + "".join(items) + TAIL).encode("utf-8")
 
 
-def collect(source, settings):
-    async def main():
-        async with Fetcher(settings) as fetcher:
-            return await wwr.collect(fetcher, source)
-
-    return asyncio.run(main())
-
-
 def wwr_source(server, *categories: str) -> WeWorkRemotelySource:
     return WeWorkRemotelySource(name="wwr", kind="wwr", categories=list(categories), base_url=server.url_for("/"))
 
@@ -54,7 +46,7 @@ def serve_feed(server, slug: str, body: bytes, status: int = 200, content_type: 
 def test_real_feed_field_mapping(allow_robots, fast_settings):
     assert len(ITEMS) == 3
     serve_feed(allow_robots, "remote-programming-jobs", FEED)
-    page = collect(wwr_source(allow_robots, "remote-programming-jobs"), fast_settings)
+    page = run_collect(wwr, wwr_source(allow_robots, "remote-programming-jobs"), fast_settings)
     assert page.requests == 1 and page.rejected == []
     assert [p.company for p in page.postings] == ["Hospitable", "Harney & Sons Fine Teas", "Justworks"]
     first, second, third = page.postings
@@ -90,7 +82,7 @@ def test_two_categories_with_an_overlapping_job_emit_it_once(allow_robots, fast_
     serve_feed(allow_robots, "remote-programming-jobs", feed_of(ITEMS[0], ITEMS[1]))
     serve_feed(allow_robots, "remote-devops-sysadmin-jobs", feed_of(ITEMS[1], ITEMS[2]))
     source = wwr_source(allow_robots, "remote-programming-jobs", "remote-devops-sysadmin-jobs")
-    page = collect(source, fast_settings)
+    page = run_collect(wwr, source, fast_settings)
     assert page.requests == 2
     ids = [p.source_id for p in page.postings]
     assert ids == ["hospitable-customer-advocate-lead-north-america-remote-1",
@@ -103,21 +95,21 @@ def test_two_categories_with_an_overlapping_job_emit_it_once(allow_robots, fast_
 
 def test_empty_category_feed_is_empty_not_error(allow_robots, fast_settings):
     serve_feed(allow_robots, "remote-design-jobs", feed_of())
-    page = collect(wwr_source(allow_robots, "remote-design-jobs"), fast_settings)
+    page = run_collect(wwr, wwr_source(allow_robots, "remote-design-jobs"), fast_settings)
     assert page.postings == [] and page.rejected == [] and page.requests == 1
 
 
 def test_unknown_category_404(allow_robots, fast_settings):
     serve_feed(allow_robots, "no-such-jobs", b"Not found", status=404, content_type="text/html")
     with pytest.raises(HTTPStatusFailure) as info:
-        collect(wwr_source(allow_robots, "no-such-jobs"), fast_settings)
+        run_collect(wwr, wwr_source(allow_robots, "no-such-jobs"), fast_settings)
     assert info.value.status == 404
 
 
 def test_html_error_page_is_a_format_error(allow_robots, fast_settings):
     serve_feed(allow_robots, "remote-programming-jobs", HTML_ERROR_PAGE, content_type="text/html")
     with pytest.raises(SourceFormatError, match="not an RSS feed"):
-        collect(wwr_source(allow_robots, "remote-programming-jobs"), fast_settings)
+        run_collect(wwr, wwr_source(allow_robots, "remote-programming-jobs"), fast_settings)
 
 
 @pytest.mark.parametrize("body", [b"", b'{"error": "nope"}', b"Service unavailable", b"\x00\xff\xfe garbage",
@@ -202,9 +194,7 @@ def _check_parse(body: bytes) -> None:
     entries = feedparser.parse(io.BytesIO(body)).entries
     assert len(page.postings) + len(page.rejected) == len(entries)
     for posting in page.postings:
-        assert posting.source_id and posting.title
-        assert posting.posted_at is None or posting.posted_at.tzinfo is not None
-        json.dumps(posting.to_json())
+        check_posting(posting)
 
 
 @hsettings(max_examples=200, deadline=None)

@@ -1,26 +1,18 @@
 """Each source adapter against a local HTTP server serving real recorded responses."""
 from __future__ import annotations
 
-import asyncio
 import copy
 from datetime import datetime, timezone
 
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from scraper.fetch import Fetcher, HTTPStatusFailure
+from scraper.fetch import HTTPStatusFailure
 from scraper.settings import GreenhouseSource, HackerNewsSource, LeverSource
 from scraper.sources import greenhouse, hackernews, lever
 from scraper.sources.base import SourceFormatError
 from tests.conftest import load_fixture
-
-
-def collect(adapter, source, settings):
-    async def main():
-        async with Fetcher(settings) as fetcher:
-            return await adapter.collect(fetcher, source)
-
-    return asyncio.run(main())
+from tests.source_helpers import run_collect
 
 
 # --- Greenhouse -------------------------------------------------------------------------------
@@ -30,7 +22,7 @@ def test_greenhouse_real_board(allow_robots, fast_settings):
     allow_robots.expect_request("/v1/boards/github/jobs", query_string="content=true").respond_with_json(board)
     source = GreenhouseSource(name="gh-github", kind="greenhouse", board_token="github", company="GitHub",
                               base_url=allow_robots.url_for("/"))
-    page = collect(greenhouse, source, fast_settings)
+    page = run_collect(greenhouse, source, fast_settings)
     assert len(page.postings) == len(board["jobs"]) == 4
     first = page.postings[0]
     assert first.source == "gh-github" and first.source_kind == "greenhouse"
@@ -81,7 +73,7 @@ def test_greenhouse_unknown_board_404(allow_robots, fast_settings):
     allow_robots.expect_request("/v1/boards/nope/jobs").respond_with_json({"status": 404}, status=404)
     source = GreenhouseSource(name="gh", kind="greenhouse", board_token="nope", base_url=allow_robots.url_for("/"))
     with pytest.raises(HTTPStatusFailure) as info:
-        collect(greenhouse, source, fast_settings)
+        run_collect(greenhouse, source, fast_settings)
     assert info.value.status == 404
 
 
@@ -97,7 +89,7 @@ def test_lever_real_postings_with_paging(allow_robots, fast_settings):
     ).respond_with_json(postings[2:])
     source = LeverSource(name="lever-demo", kind="lever", site="leverdemo", company="Lever Demo",
                          page_size=2, base_url=allow_robots.url_for("/"))
-    page = collect(lever, source, fast_settings)
+    page = run_collect(lever, source, fast_settings)
     assert page.requests == 2
     assert [p.title for p in page.postings] == [p["text"] for p in postings]
     first = page.postings[0]
@@ -115,7 +107,7 @@ def test_lever_real_postings_with_paging(allow_robots, fast_settings):
 def test_lever_empty_board_is_empty_not_error(allow_robots, fast_settings):
     allow_robots.expect_request("/v0/postings/quiet").respond_with_json([])
     source = LeverSource(name="l", kind="lever", site="quiet", base_url=allow_robots.url_for("/"))
-    page = collect(lever, source, fast_settings)
+    page = run_collect(lever, source, fast_settings)
     assert page.postings == [] and page.requests == 1
 
 
@@ -125,7 +117,7 @@ def test_lever_unknown_site_404(allow_robots, fast_settings):
     )
     source = LeverSource(name="l", kind="lever", site="nope", base_url=allow_robots.url_for("/"))
     with pytest.raises(HTTPStatusFailure):
-        collect(lever, source, fast_settings)
+        run_collect(lever, source, fast_settings)
 
 
 # --- Hacker News ------------------------------------------------------------------------------
@@ -140,7 +132,7 @@ def test_hn_real_thread(allow_robots, fast_settings):
     allow_robots.expect_request("/api/v1/search_by_date").respond_with_json(search)
     allow_robots.expect_request(f"/api/v1/items/{newest}").respond_with_json(thread)
     source = HackerNewsSource(name="hn", kind="hn", months=1, base_url=allow_robots.url_for("/"))
-    page = collect(hackernews, source, fast_settings)
+    page = run_collect(hackernews, source, fast_settings)
     requested = [req.path for req, _ in allow_robots.log]
     assert "/api/v1/items/999" not in requested  # "Who wants to be hired?" is not a hiring thread
     assert page.requests == 2
@@ -167,7 +159,7 @@ def test_hn_pages_until_enough_threads(allow_robots, fast_settings):
     for hit in search["hits"]:
         allow_robots.expect_request(f"/api/v1/items/{hit['objectID']}").respond_with_json(thread)
     source = HackerNewsSource(name="hn", kind="hn", months=50, base_url=allow_robots.url_for("/"))
-    page = collect(hackernews, source, fast_settings)
+    page = run_collect(hackernews, source, fast_settings)
     assert page.requests == 2 + len(search["hits"])
 
 

@@ -21,7 +21,7 @@ from scraper.fetch import Fetcher
 from scraper.records import RawPosting
 from scraper.settings import ArbeitnowSource
 from scraper.sources.base import (
-    ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, epoch_to_utc, parse_iso_utc,
+    ParsedPage, Rejected, SourceContext, clean_str, epoch_to_utc, list_at, parse_iso_utc,
 )
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,7 @@ async def collect(fetcher: Fetcher, source: ArbeitnowSource, context: SourceCont
         result.requests += 1
         page = parse_page(payload, source.name)
         # The list is ordered by created_at and changes hourly, so a job can slide onto the next page too.
-        fresh = [p for p in page.postings if p.source_id not in seen_ids]
-        seen_ids.update(p.source_id for p in fresh)
-        result.postings.extend(fresh)
-        result.rejected.extend(page.rejected)
+        result.extend_unseen(page, seen_ids)
         if not payload["data"]:
             break
         url = next_page_url(payload, first_url)
@@ -87,15 +84,10 @@ def next_page_url(payload: Any, first_url: str) -> str | None:
 
 
 def parse_page(payload: Any, source_name: str) -> ParsedPage:
-    if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
-        raise SourceFormatError("Arbeitnow response has no 'data' list")
     page = ParsedPage()
-    for item in payload["data"]:
+    for item in list_at(payload, "data", "Arbeitnow response"):
         problem = _problem(item)
-        if problem:
-            page.rejected.append(Rejected(problem, item))
-        else:
-            page.postings.append(_posting(item, source_name))
+        page.add(Rejected(problem, item) if problem else _posting(item, source_name))
     return page
 
 
@@ -136,7 +128,4 @@ def _created_at(value: Any) -> datetime | None:
         return None
     if isinstance(value, str) and not value.strip().lstrip("-").replace(".", "", 1).isdigit():
         return parse_iso_utc(value)
-    try:
-        return epoch_to_utc(value, millis=False)
-    except OverflowError:  # an int too large for a float
-        return None
+    return epoch_to_utc(value, millis=False)

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from scraper.fetch import Fetcher
 from scraper.records import RawPosting
 from scraper.settings import AshbySource
-from scraper.sources.base import ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, parse_iso_utc
+from scraper.sources.base import ParsedPage, Rejected, SourceContext, clean_str, list_at, parse_iso_utc
 
 DEFAULT_BASE_URL = "https://api.ashbyhq.com"
 # Ashby lists postings hidden from the careers page too (`isListed: false`); they are not public demand,
@@ -45,10 +45,8 @@ async def collect(fetcher: Fetcher, source: AshbySource, context: SourceContext 
 
 
 def parse_board(payload: Any, source_name: str, company: str) -> ParsedPage:
-    if not isinstance(payload, dict) or not isinstance(payload.get("jobs"), list):
-        raise SourceFormatError("Ashby job-board response has no 'jobs' list")
     page = ParsedPage()
-    for job in payload["jobs"]:
+    for job in list_at(payload, "jobs", "Ashby job-board response"):
         if not isinstance(job, dict) or not clean_str(job.get("id")) or not clean_str(job.get("title")):
             page.rejected.append(Rejected("job without id or title", job))
             continue

@@ -45,6 +45,21 @@ class ParsedPage:
         self.rejected.extend(other.rejected)
         self.requests += other.requests
 
+    def add(self, item: RawPosting | Rejected) -> None:
+        """One parsed item: to `postings`, or to `rejected` with its reason."""
+        (self.rejected if isinstance(item, Rejected) else self.postings).append(item)
+
+    def extend_unseen(self, other: "ParsedPage", seen: set[str]) -> list[RawPosting]:
+        """Add `other`'s rejects and its postings whose source_id is not in `seen` (updated); returns those postings.
+
+        For sources read in several responses (pages, categories) where one job can appear in more than one.
+        """
+        fresh = [p for p in other.postings if p.source_id not in seen]
+        seen.update(p.source_id for p in fresh)
+        self.postings.extend(fresh)
+        self.rejected.extend(other.rejected)
+        return fresh
+
 
 def parse_iso_utc(value: Any) -> datetime | None:
     """ISO-8601 string (with or without offset; no offset means UTC) to an aware UTC datetime."""
@@ -72,8 +87,28 @@ def epoch_to_utc(value: Any, *, millis: bool) -> datetime | None:
         return None
 
 
+def list_at(payload: Any, key: str, response: str) -> list[Any]:
+    """`payload[key]` of a JSON object holding a list there; anything else is a SourceFormatError about `response`.
+
+    >>> list_at({"jobs": [{"id": 1}], "meta": {}}, "jobs", "Greenhouse board response")
+    [{'id': 1}]
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get(key), list):
+        raise SourceFormatError(f"{response} has no {key!r} list")
+    return payload[key]
+
+
 def clean_str(value: Any) -> str:
     return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def id_str(value: Any) -> str | None:
+    """An id sent as an int or a non-blank string, as a stripped string; None for anything else (bools too)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
 
 
 DETAIL_CONCURRENCY = 16  # detail requests in flight per source; the fetcher's per-host limit is the real bound

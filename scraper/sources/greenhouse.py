@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 from scraper.fetch import Fetcher
 from scraper.records import RawPosting
 from scraper.settings import GreenhouseSource
-from scraper.sources.base import ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, parse_iso_utc
+from scraper.sources.base import ParsedPage, Rejected, SourceContext, clean_str, list_at, parse_iso_utc
 
 DEFAULT_BASE_URL = "https://boards-api.greenhouse.io"
 # Board-level intro/conclusion blocks repeat on every post of a company (about us, EEO): not demand.
@@ -34,10 +34,8 @@ async def collect(fetcher: Fetcher, source: GreenhouseSource, context: SourceCon
 
 
 def parse_board(payload: Any, source_name: str, company: str) -> ParsedPage:
-    if not isinstance(payload, dict) or not isinstance(payload.get("jobs"), list):
-        raise SourceFormatError("Greenhouse board response has no 'jobs' list")
     page = ParsedPage()
-    for job in payload["jobs"]:
+    for job in list_at(payload, "jobs", "Greenhouse board response"):
         if not isinstance(job, dict) or job.get("id") is None or not clean_str(job.get("title")):
             page.rejected.append(Rejected("job without id or title", job))
             continue

@@ -168,12 +168,8 @@ def parse_listing(
     except ValueError:
         this_page = page_url
     for item in _compiled("item", selectors.item).select(soup):
-        posting = _listing_posting(item, base, page_url, this_page, selectors, source_name, company, fetched_at,
-                                   mirror)
-        if isinstance(posting, Rejected):
-            page.rejected.append(posting)
-        else:
-            page.postings.append(posting)
+        page.add(_listing_posting(item, base, page_url, this_page, selectors, source_name, company, fetched_at,
+                                  mirror))
     if selectors.next_page:
         link = _compiled("next_page", selectors.next_page).select_one(soup)
         href = _href(link) if link is not None else ""

@@ -36,10 +36,7 @@ async def collect(fetcher: Fetcher, source: LeverSource, context: SourceContext 
         )
         result.requests += 1
         page = parse_postings(payload, source.name, company)
-        fresh = [p for p in page.postings if p.source_id not in seen]
-        seen.update(p.source_id for p in fresh)
-        result.postings.extend(fresh)
-        result.rejected.extend(page.rejected)
+        fresh = result.extend_unseen(page, seen)
         if len(payload) < source.page_size or not fresh:
             break
     return result

@@ -24,7 +24,7 @@ from scraper.fetch import Fetcher
 from scraper.records import RawPosting
 from scraper.settings import RemoteOKSource
 from scraper.sources.base import (
-    ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, epoch_to_utc, parse_iso_utc,
+    ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, epoch_to_utc, id_str, parse_iso_utc,
 )
 
 DEFAULT_BASE_URL = "https://remoteok.com"
@@ -54,11 +54,7 @@ def parse_feed(payload: Any, source_name: str) -> ParsedPage:
     for item in payload:
         if is_notice(item):
             continue
-        posting = _posting(item, source_name)
-        if isinstance(posting, Rejected):
-            page.rejected.append(posting)
-        else:
-            page.postings.append(posting)
+        page.add(_posting(item, source_name))
     return page
 
 
@@ -81,7 +77,7 @@ def with_any_tag(postings: list[RawPosting], tags: Iterable[str]) -> list[RawPos
 def _posting(item: Any, source_name: str) -> RawPosting | Rejected:
     if not isinstance(item, dict):
         return Rejected("job is not a JSON object", item)
-    job_id = _job_id(item.get("id"))
+    job_id = id_str(item.get("id"))  # a string in the recordings; some clients saw an int
     title = _text(item.get("position"))
     url = clean_str(item.get("url"))
     if job_id is None or not title:
@@ -125,28 +121,12 @@ def _tags(item: dict[str, Any]) -> list[str]:
     return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
 
 
-def _job_id(value: Any) -> str | None:
-    """`id` is a string in the recordings; some clients saw an int."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
 def _posted_at(date: Any, epoch: Any) -> datetime | None:
     """`date` (ISO with offset) when readable, else `epoch` (seconds; a string in 2021)."""
-    # The shared helpers let OverflowError out for extreme values (year 9999 with an offset, 1e400).
-    try:
-        parsed = parse_iso_utc(date)
-    except OverflowError:
-        parsed = None
+    parsed = parse_iso_utc(date)
     if parsed is not None or isinstance(epoch, bool):
         return parsed
-    try:
-        return epoch_to_utc(epoch, millis=False)
-    except OverflowError:
-        return None
+    return epoch_to_utc(epoch, millis=False)
 
 
 def _salary_hints(item: dict[str, Any]) -> dict[str, str]:

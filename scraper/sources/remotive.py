@@ -17,13 +17,14 @@ unless its config sets `ignore_robots` with a reason (the API documentation).
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from scraper.fetch import Fetcher
 from scraper.records import RawPosting
 from scraper.settings import RemotiveSource
-from scraper.sources.base import ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, parse_iso_utc
+from scraper.sources.base import (
+    ParsedPage, Rejected, SourceContext, clean_str, id_str, list_at, parse_iso_utc,
+)
 
 DEFAULT_BASE_URL = "https://remotive.com"
 
@@ -45,22 +46,16 @@ async def collect(fetcher: Fetcher, source: RemotiveSource, context: SourceConte
 
 def parse_remote_jobs(payload: Any, source_name: str) -> ParsedPage:
     """The `jobs` of one response; the notice keys before it are not data."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("jobs"), list):
-        raise SourceFormatError("Remotive response has no 'jobs' list")
     page = ParsedPage()
-    for job in payload["jobs"]:
-        posting = _posting(job, source_name)
-        if isinstance(posting, Rejected):
-            page.rejected.append(posting)
-        else:
-            page.postings.append(posting)
+    for job in list_at(payload, "jobs", "Remotive response"):
+        page.add(_posting(job, source_name))
     return page
 
 
 def _posting(job: Any, source_name: str) -> RawPosting | Rejected:
     if not isinstance(job, dict):
         return Rejected("job is not a JSON object", job)
-    job_id = _job_id(job.get("id"))
+    job_id = id_str(job.get("id"))  # an int in every recording; a non-empty string is accepted too
     title = clean_str(job.get("title"))
     url = clean_str(job.get("url"))
     if job_id is None or not title:
@@ -81,26 +76,10 @@ def _posting(job: Any, source_name: str) -> RawPosting | Rejected:
         title=title,
         company=clean_str(job.get("company_name")),
         location=clean_str(job.get("candidate_required_location")),
-        posted_at=_posted_at(job.get("publication_date")),
+        posted_at=parse_iso_utc(job.get("publication_date")),
         description_html=description if isinstance(description, str) else "",
         remote_hint="remote",
         hints=hints,
         payload=job,
     )
 
-
-def _job_id(value: Any) -> str | None:
-    """`id` is an int in every recording; a non-empty string is accepted too."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
-def _posted_at(value: Any) -> datetime | None:
-    # parse_iso_utc lets OverflowError out for dates at the edge of the calendar (year 1, year 9999).
-    try:
-        return parse_iso_utc(value)
-    except OverflowError:
-        return None

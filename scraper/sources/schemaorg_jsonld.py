@@ -240,10 +240,7 @@ def date_posted_utc(value: Any) -> datetime | None:
     """ISO 8601 date or date-time (also unpadded "2026-9-21") as aware UTC; None when unreadable."""
     if not isinstance(value, str):
         return None
-    try:
-        parsed = parse_iso_utc(value.strip())
-    except OverflowError:  # e.g. "0001-01-01T00:00+05:00" has no UTC instant inside datetime's range
-        parsed = None
+    parsed = parse_iso_utc(value.strip())
     if parsed is not None:
         return parsed
     loose = _LOOSE_DATE.match(value)

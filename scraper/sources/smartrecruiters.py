@@ -19,8 +19,9 @@ from urllib.parse import quote
 from scraper.fetch import BadPayload, Fetcher, HTTPStatusFailure
 from scraper.records import RawPosting
 from scraper.settings import SmartRecruitersSource
-from scraper.sources.base import (ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, map_concurrently,
-                                  parse_iso_utc)
+from scraper.sources.base import (
+    ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, id_str, map_concurrently, parse_iso_utc,
+)
 
 DEFAULT_BASE_URL = "https://api.smartrecruiters.com"
 KIND = "smartrecruiters"
@@ -67,10 +68,7 @@ async def list_postings(fetcher: Fetcher, list_url: str, source: SmartRecruiters
         payload = await fetcher.get_json(list_url, params)
         result.requests += 1
         page = parse_list(payload, source.name, company)
-        fresh = [p for p in page.postings if p.source_id not in seen]
-        seen.update(p.source_id for p in fresh)
-        result.postings.extend(fresh)
-        result.rejected.extend(page.rejected)
+        fresh = result.extend_unseen(page, seen)
         received = len(payload["content"])
         # A page with nothing new means a server that ignores `offset` and would repeat it forever.
         if not received or not (fresh or page.rejected) or offset + received >= payload["totalFound"]:
@@ -106,10 +104,7 @@ def parse_list(payload: Any, source_name: str, company: str) -> ParsedPage:
     page = ParsedPage()
     for item in payload["content"]:
         problem = _problem(item)
-        if problem:
-            page.rejected.append(Rejected(problem, item))
-        else:
-            page.postings.append(_posting(_without_personal(item), source_name, company))
+        page.add(Rejected(problem, item) if problem else _posting(_without_personal(item), source_name, company))
     return page
 
 
@@ -177,12 +172,8 @@ def _problem(item: Any) -> str:
 
 
 def _id(value: Any) -> str:
-    """The id is a string of digits; an int is accepted, anything else is no id."""
-    if isinstance(value, bool):
-        return ""
-    if isinstance(value, int):
-        return str(value)
-    return value.strip() if isinstance(value, str) else ""
+    """The id is a string of digits; an int is accepted, anything else is no id ("")."""
+    return id_str(value) or ""
 
 
 def _is_count(value: Any) -> bool:

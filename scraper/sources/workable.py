@@ -23,7 +23,7 @@ from urllib.parse import quote
 from scraper.fetch import Fetcher
 from scraper.records import RawPosting
 from scraper.settings import WorkableSource
-from scraper.sources.base import ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, parse_iso_utc
+from scraper.sources.base import ParsedPage, Rejected, SourceContext, clean_str, list_at, parse_iso_utc
 
 DEFAULT_BASE_URL = "https://apply.workable.com"
 _DATE_ONLY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
@@ -40,11 +40,10 @@ async def collect(fetcher: Fetcher, source: WorkableSource, context: SourceConte
 
 def parse_account(payload: Any, source_name: str, company: str) -> ParsedPage:
     """`company` is the fallback when the account names no `name`."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("jobs"), list):
-        raise SourceFormatError("Workable widget response has no 'jobs' list")
+    jobs = list_at(payload, "jobs", "Workable widget response")
     company = clean_str(payload.get("name")) or company
     page = ParsedPage()
-    for job in payload["jobs"]:
+    for job in jobs:
         if not isinstance(job, dict) or not clean_str(job.get("shortcode")) or not clean_str(job.get("title")):
             page.rejected.append(Rejected("job without shortcode or title", job))
             continue

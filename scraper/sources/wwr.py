@@ -51,10 +51,7 @@ async def collect(
         result.requests += 1
         page = parse_feed(response.body, source.name, company)
         # A job listed in two categories appears in both feeds: emit it once.
-        fresh = [p for p in page.postings if p.source_id not in seen]
-        seen.update(p.source_id for p in fresh)
-        result.postings.extend(fresh)
-        result.rejected.extend(page.rejected)
+        result.extend_unseen(page, seen)
     return result
 
 
