@@ -25,7 +25,7 @@ import httpx
 from protego import Protego
 
 from scraper.httpcache import TRANSFER_HEADERS, StoredResponse, ValidatorStore
-from scraper.pacing import HostPacer
+from scraper.pacing import HostPacer, host_limits, host_of
 from scraper.settings import FetchSettings
 
 log = logging.getLogger(__name__)
@@ -185,6 +185,9 @@ class SourceFetcher:
     async def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
         return (await self.get(url, params)).json()
 
+    def connections_for(self, url: str) -> int:
+        return self.fetcher.connections_for(url)
+
     def check_start(self, url: str) -> None:
         if self.fetcher._clock() > self.deadline:
             raise BudgetExceeded(
@@ -245,6 +248,10 @@ class Fetcher:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+    def connections_for(self, url: str) -> int:
+        """Requests the URL's host may have in flight: how many detail pages an adapter usefully fetches at once."""
+        return host_limits(self.settings, host_of(url))[0]
 
     def for_source(self, source: object) -> SourceFetcher:
         """The handle to give a source's adapter; its time budget starts now."""

@@ -27,8 +27,8 @@ from dateutil import parser as dateparser
 from scraper.fetch import FetchError, Fetcher, FetchResult, RobotsDisallowed
 from scraper.records import RawPosting
 from scraper.settings import HtmlListingSource, HtmlSelectors
-from scraper.sources.base import (ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, map_concurrently,
-                                  parse_iso_utc)
+from scraper.sources.base import (ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, detail_concurrency,
+                                  map_concurrently, parse_iso_utc)
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,8 @@ async def collect(
             else:
                 details_left -= 1
                 to_fetch.append(posting)
-        for detail in await map_concurrently(lambda job: fetch_detail(fetcher, job, selectors, clock), to_fetch):
+        limit = detail_concurrency(fetcher, url)
+        for detail in await map_concurrently(lambda job: fetch_detail(fetcher, job, selectors, clock), to_fetch, limit):
             result.extend(detail)
         next_url = listing.next_url
         if not next_url:

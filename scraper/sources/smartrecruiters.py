@@ -20,7 +20,8 @@ from scraper.fetch import BadPayload, Fetcher, HTTPStatusFailure
 from scraper.records import RawPosting
 from scraper.settings import SmartRecruitersSource
 from scraper.sources.base import (
-    ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, id_str, map_concurrently, parse_iso_utc,
+    ParsedPage, Rejected, SourceContext, SourceFormatError, clean_str, detail_concurrency, id_str, map_concurrently,
+    parse_iso_utc,
 )
 
 DEFAULT_BASE_URL = "https://api.smartrecruiters.com"
@@ -51,7 +52,7 @@ async def collect(
         page.requests += 1
         return page
 
-    for page in await map_concurrently(detail, listed.postings):
+    for page in await map_concurrently(detail, listed.postings, detail_concurrency(fetcher, list_url)):
         result.extend(page)
     return result
 
