@@ -55,7 +55,7 @@ def results_table(runs: Sequence[SourceRun]) -> Table:
     table = Table(title="Scrape")
     for col, justify in (("source", "left"), ("status", "left"), ("fetched", "right"), ("new", "right"),
                          ("updated", "right"), ("errors", "right"), ("duration", "right"), ("note", "left")):
-        table.add_column(col, justify=justify, overflow="fold")
+        table.add_column(col, justify=justify, overflow="fold", no_wrap=col != "note")
     for run in runs:
         errors = run.rejected + (1 if run.status == "failed" else 0)
         notes = []

@@ -202,3 +202,29 @@ def test_exit_code_follows_keep_going():
     assert exit_code([ok], keep_going=False) == 0
     assert exit_code([ok, failed], keep_going=False) == 1
     assert exit_code([ok, failed], keep_going=True) == 0
+
+
+def test_scrape_table_shows_every_column_and_scraped_text_as_text():
+    from rich.console import Console
+
+    from pipeline.scrapeview import results_table
+    from scraper.rawstore import SourceRun
+
+    runs = [
+        SourceRun("r", "gh", "greenhouse", "t0", "t1", "ok", 12, 2, 1, "", "", "raw/gh/r.jsonl.gz", new=5, updated=3,
+                  duration_seconds=1.25, possibly_broken="could not parse 40% of its items"),
+        SourceRun("r", "lv", "lever", "t0", "t1", "failed", 0, 0, 4, "HTTPStatusFailure", "HTTP 503 [bold]x[/bold]", ""),
+        SourceRun("r", "rm", "remotive", "t0", "t1", "ok", 7, 0, 1, "", "", "raw/rm/r.jsonl.gz",
+                  ignore_robots_reason="documented API", not_modified=1),
+    ]
+    console = Console(record=True, width=250)
+    console.print(results_table(runs))
+    text = console.export_text()
+    for column in ("source", "status", "fetched", "new", "updated", "errors", "duration"):
+        assert column in text
+    gh = next(line for line in text.splitlines() if "│ gh" in line)
+    assert [cell.strip() for cell in gh.split("│")[1:8]] == ["gh", "ok", "12", "5", "3", "2", "1.2 s"]
+    assert "HTTP 503 [bold]x[/bold]" in text  # markup in an error message is shown, not interpreted
+    assert "possibly broken: could not parse 40% of its items" in text
+    assert "robots.txt ignored by config: documented API" in text and "1 not modified (304)" in text
+    assert "2 items quarantined (raw/gh/r.rejected.jsonl.gz)" in text

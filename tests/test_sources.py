@@ -203,3 +203,48 @@ def test_hn_header_parser_never_raises(line):
 def test_hn_first_line_never_raises_and_is_one_line(text):
     line = hackernews.first_line(text)
     assert "\n" not in line and len(line) <= 300
+
+
+# --- property tests: random and mutated real payloads for the original three parsers ----------------------
+
+from tests.source_helpers import JSON_VALUES, ODD_VALUES, check_posting, mutated_throughout, property_settings  # noqa: E402
+
+
+def _check_page(parse, payload, items_of) -> None:
+    try:
+        page = parse(payload)
+    except SourceFormatError:
+        return
+    for posting in page.postings:
+        check_posting(posting)
+    items = items_of(payload)
+    if items is not None:
+        assert len(page.postings) + len(page.rejected) <= len(items)
+
+
+@property_settings(200)
+@given(st.data())
+def test_greenhouse_parser_survives_random_and_mutated_boards(data):
+    board = load_fixture("greenhouse-github-2018.json")
+    payload = data.draw(st.one_of(JSON_VALUES, mutated_throughout(board, ODD_VALUES, JSON_VALUES)))
+    _check_page(lambda p: greenhouse.parse_board(p, "gh", "GitHub"), payload,
+                lambda p: p.get("jobs") if isinstance(p, dict) and isinstance(p.get("jobs"), list) else None)
+
+
+@property_settings(200)
+@given(st.data())
+def test_lever_parser_survives_random_and_mutated_postings(data):
+    postings = load_fixture("lever-leverdemo-2026.json")
+    payload = data.draw(st.one_of(JSON_VALUES, mutated_throughout(postings, ODD_VALUES, JSON_VALUES)))
+    _check_page(lambda p: lever.parse_postings(p, "lever", "Lever"), payload,
+                lambda p: p if isinstance(p, list) else None)
+
+
+@property_settings(100)
+@given(st.data())
+def test_hn_thread_parser_survives_random_and_mutated_threads(data):
+    thread = load_fixture("hn-items-2396027.json")
+    thread["children"] = thread["children"][:8]
+    payload = data.draw(st.one_of(JSON_VALUES, mutated_throughout(thread, ODD_VALUES, JSON_VALUES)))
+    _check_page(lambda p: hackernews.parse_thread(p, "hn"), payload,
+                lambda p: p.get("children") if isinstance(p, dict) and isinstance(p.get("children"), list) else None)
