@@ -60,6 +60,11 @@ def skill_mentions(postings: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
 
 
 BASELINE_WEEKS = 4  # the default baseline of `index`: the first weeks of the tables
+# The periods the significance test compares: the last PERIOD_WEEKS weeks against the PERIOD_WEEKS before.
+# With 30-50 ML postings a week, 4-week periods (~150 postings each) detect only moves of about 15 points;
+# 8-week periods detect about 10, the size of real shifts in a quarter (and of the demo's planted trends).
+PERIOD_WEEKS = 8
+MA_WEEKS = 4  # share_ma4: the moving average drawn in the report, independent of the test's period
 
 # Any Monday: week numbers count from it, so week arithmetic is integer arithmetic.
 _EPOCH_MONDAY = pd.Timestamp("1970-01-05")
@@ -71,8 +76,8 @@ def weekly_area_demand(
     mentions: pd.DataFrame,
     taxonomy_version: str,
     *,
-    window: int = 4,
-    lag: int = 4,
+    window: int = PERIOD_WEEKS,
+    lag: int = PERIOD_WEEKS,
     baseline: int | tuple[str, str] = BASELINE_WEEKS,
     min_count: int = 30,
     alpha: float = 0.05,
@@ -96,8 +101,8 @@ def weekly_skill_demand(
     taxonomy_version: str,
     skills: Iterable[tuple[str, str]] | None = None,
     *,
-    window: int = 4,
-    lag: int = 4,
+    window: int = PERIOD_WEEKS,
+    lag: int = PERIOD_WEEKS,
     baseline: int | tuple[str, str] = BASELINE_WEEKS,
     min_count: int = 30,
     alpha: float = 0.05,
@@ -271,7 +276,7 @@ def _demand(
 
     columns = {
         c.POSTINGS: n_new, c.MENTIONS: k_new, c.SHARE: share, c.CI_LOW: ci_low, c.CI_HIGH: ci_high,
-        c.SHARE_MA4: share_window, c.INDEX: index,
+        c.SHARE_MA4: _ratio(_rolling_sum(k_new, MA_WEEKS), _rolling_sum(n_new, MA_WEEKS)), c.INDEX: index,
         c.NEW_POSTINGS: n_new, c.NEW_MENTIONS: k_new, c.NEW_SHARE: share,
         c.ACTIVE_POSTINGS: n_active, c.ACTIVE_MENTIONS: k_active, c.ACTIVE_SHARE: _ratio(k_active, n_active),
         c.CHANGE: change, c.P_VALUE: p_value, c.DIRECTION: direction,
