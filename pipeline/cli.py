@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pipeline.advise import advise_command
 from pipeline.errors import JobtrendsError
 from pipeline.settings import AppConfig, load_config, load_taxonomy_for
 
@@ -361,20 +362,28 @@ def _read_jsonl(path: Path):
             yield record
 
 
+QUERY_FORMATS = ("table", "csv", "json", "parquet")
+# With -o and no --format, the file's suffix says which format.
+_FORMAT_OF_SUFFIX = {".txt": "table", ".csv": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+
+
 @app.command()
 def query(
-    sql: str = typer.Argument(..., help="DuckDB SQL over postings, skill_mentions, weekly_area_demand, runs."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table | csv | json"),
+    sql: str = typer.Argument(..., help="DuckDB SQL over postings, skill_mentions, weekly_area_demand, "
+                              "weekly_skill_demand, segment_area_demand, runs, processing."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table | csv | json | parquet (parquet needs "
+                                      "-o). Default: table, or with -o the file's suffix."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result to this file "
+                                          "(atomically) instead of stdout."),
     config: Optional[Path] = ConfigOpt,
     data_dir: Optional[Path] = DataDirOpt,
 ) -> None:
-    """Run SQL over the cleaned dataset."""
+    """Run SQL over the cleaned dataset; print the result, or write it to a file with -o."""
     import duckdb
 
     from pipeline.dataset import connect
 
-    if fmt not in ("table", "csv", "json"):
-        raise _fail(f"--format must be table, csv or json, not {fmt!r}")
+    fmt = _query_format(fmt, output)
     cfg = _load(config, data_dir)
     con = _guard(connect, cfg.data_dir)
     try:
@@ -385,22 +394,73 @@ def query(
         hint = "" if (dataset_dir(cfg.data_dir) / "postings.parquet").exists() else (
             " (only `runs` exists before the first `jobtrends process`)")
         raise _fail(f"query failed: {exc}{hint}") from None
-    _print_frame(frame, fmt)
+    if output is None:
+        _print_frame(frame, fmt)
+        return
+    from scraper.rawstore import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(output, _frame_bytes(frame, fmt))
+    except (OSError, ValueError, ImportError) as exc:
+        raise _fail(f"cannot write {output}: {exc}") from None
+    err_console.print(Text(f"wrote {len(frame)} row{'' if len(frame) == 1 else 's'} ({fmt}) to {output}"),
+                      highlight=False)
+
+
+def _query_format(fmt: Optional[str], output: Optional[Path]) -> str:
+    if fmt is None:
+        if output is None:
+            return "table"
+        fmt = _FORMAT_OF_SUFFIX.get(output.suffix.lower())
+        if fmt is None:
+            raise _fail(f"cannot tell the format from {output.name!r}: pass --format "
+                        f"({' | '.join(QUERY_FORMATS)})")
+    if fmt not in QUERY_FORMATS:
+        raise _fail(f"--format must be table, csv, json or parquet, not {fmt!r}")
+    if fmt == "parquet" and output is None:
+        raise _fail("--format parquet writes a binary file: give it one with -o FILE.parquet")
+    return fmt
+
+
+def _frame_bytes(frame: Any, fmt: str) -> bytes:
+    """A query result as a file's bytes: the stdout formats, or Parquet."""
+    if fmt == "parquet":
+        import io
+
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    if fmt == "table":
+        import io
+
+        text = io.StringIO()
+        # Wide enough that no cell is folded: a file has no terminal width.
+        Console(file=text, width=10_000, no_color=True, highlight=False).print(_frame_table(frame))
+        return "\n".join(line.rstrip() for line in text.getvalue().splitlines()).encode("utf-8") + b"\n"
+    return _frame_text(frame, fmt).encode("utf-8")
+
+
+def _frame_text(frame: Any, fmt: str) -> str:
+    if fmt == "csv":
+        return frame.to_csv(index=False)
+    return frame.to_json(orient="records", date_format="iso", force_ascii=False) + "\n"
 
 
 def _print_frame(frame: Any, fmt: str, title: str | None = None) -> None:
     """A DataFrame as CSV, JSON records, or a rich table whose cells are plain text (never markup)."""
-    if fmt == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
-    elif fmt == "json":
-        sys.stdout.write(frame.to_json(orient="records", date_format="iso", force_ascii=False) + "\n")
+    if fmt in ("csv", "json"):
+        sys.stdout.write(_frame_text(frame, fmt))
     else:
-        table = Table(show_lines=False, title=title)
-        for col in frame.columns:
-            table.add_column(str(col), overflow="fold")
-        for row in frame.itertuples(index=False):
-            table.add_row(*(Text(_cell(v)) for v in row))
-        console.print(table)
+        console.print(_frame_table(frame, title))
+
+
+def _frame_table(frame: Any, title: str | None = None) -> Table:
+    table = Table(show_lines=False, title=title)
+    for col in frame.columns:
+        table.add_column(Text(str(col)), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(Text(_cell(v)) for v in row))
+    return table
 
 
 def _cell(value: Any) -> str:
@@ -410,6 +470,39 @@ def _cell(value: Any) -> str:
         # DuckDB sums come back as floats (HUGEINT): show whole numbers as whole numbers.
         return str(int(value)) if value.is_integer() else f"{value:.4g}"
     return str(value)
+
+
+@app.command()
+def export(
+    fmt: str = typer.Option("parquet", "--format", "-f", help="parquet | csv (list columns as JSON text)."),
+    output_dir: Optional[Path] = typer.Option(None, "--output-dir", "-o", help="Folder to write (default: "
+                                              "<data_dir>/export); replaced whole if it holds an earlier export."),
+    config: Optional[Path] = ConfigOpt,
+    data_dir: Optional[Path] = DataDirOpt,
+) -> None:
+    """Write every table of the dataset to one folder, one file per table, with a manifest.json."""
+    if fmt not in ("parquet", "csv"):
+        raise _fail(f"--format must be parquet or csv, not {fmt!r}")
+    cfg = _load(config, data_dir)
+    from pipeline.api import open_dataset
+    from pipeline.export import export_dataset
+
+    dataset = _guard(open_dataset, cfg.data_dir)
+    try:
+        summary = _guard(export_dataset, dataset, output_dir or Path(cfg.data_dir) / "export", fmt)
+    except OSError as exc:
+        raise _fail(f"export failed, nothing written: {exc}", 1) from None
+    finally:
+        dataset.close()
+    table = Table(title=Text(f"Exported to {summary.folder} ({fmt}, taxonomy {summary.taxonomy_version})"))
+    table.add_column("table")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    table.add_column("columns", justify="right")
+    for item in summary.tables:
+        table.add_row(item.name, item.file, str(item.rows), str(len(item.columns)))
+    console.print(table)
+    typer.echo(str(summary.folder.resolve()))
 
 
 @app.command()
@@ -532,6 +625,10 @@ def backfill_hn_command(
         console.print(Text(f"failed: {failure.thread.label} thread {failure.thread.id}: {failure.error}", style="red"))
     if summary.failed:
         raise typer.Exit(1)
+
+
+# `jobtrends advise`: its options and rendering live with the ranking (pipeline/advise.py)
+app.command("advise")(advise_command)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,12 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import DatasetError
-from scraper.rawstore import append_jsonl
 
 TABLES = (
     "postings", "skill_mentions", "weekly_area_demand", "weekly_skill_demand", "segment_area_demand",
 )
+# The two logs beside the dataset, which `connect` also shows as views.
+LOG_TABLES = ("runs", "processing")
 
 
 def dataset_dir(data_dir: str | Path) -> Path:
@@ -55,6 +56,9 @@ def processing_log_path(data_dir: str | Path) -> Path:
 
 def append_processing_log(data_dir: str | Path, meta: dict[str, Any]) -> None:
     """Keep each run's meta: meta.json holds only the latest, and the dedup rate is wanted per run."""
+    # Imported here: scraper.rawstore loads every source adapter, which readers of the dataset never need.
+    from scraper.rawstore import append_jsonl
+
     append_jsonl(processing_log_path(data_dir), [meta], Path(data_dir) / ".processing.lock")
 
 
@@ -80,6 +84,10 @@ def read_meta(data_dir: str | Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def runs_log_path(data_dir: str | Path) -> Path:
+    return Path(data_dir) / "runs.jsonl"
+
+
 def connect(data_dir: str | Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with every dataset table, `runs` (the runs log) and `processing`
     (the processing log) as views.
@@ -87,11 +95,13 @@ def connect(data_dir: str | Path) -> duckdb.DuckDBPyConnection:
     Before the first `process` only `runs` is there, so the scrapes can be inspected already.
     """
     folder = dataset_dir(data_dir)
-    runs = Path(data_dir) / "runs.jsonl"
+    runs = runs_log_path(data_dir)
     has_dataset = (folder / "postings.parquet").exists()
     if not has_dataset and not runs.exists():
         raise DatasetError(f"no cleaned dataset at {folder}: run `jobtrends process` first")
     con = duckdb.connect(":memory:")
+    # Every timestamp we store is UTC; without this DuckDB shows them in the machine's zone.
+    con.execute("SET TimeZone = 'UTC'")
     for name in TABLES if has_dataset else ():
         path = str(folder / f"{name}.parquet").replace("'", "''")
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")

@@ -50,7 +50,7 @@ def parse_board(payload: Any, source_name: str, company: str) -> ParsedPage:
                 company=clean_str(job.get("company_name")) or company,
                 location=clean_str(location.get("name")),
                 posted_at=parse_iso_utc(job.get("first_published")) or parse_iso_utc(job.get("updated_at")),
-                description_html=job_body_html(job.get("content") or ""),
+                description_html=job_body_html(job["content"] if isinstance(job.get("content"), str) else ""),
                 payload=job,
             )
         )

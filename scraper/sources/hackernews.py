@@ -133,6 +133,9 @@ def parse_thread(story: Any, source_name: str) -> ParsedPage:
         author = comment.get("author") or ""
         if not text or not author:
             continue  # deleted or dead: no content to keep
+        if not isinstance(text, str) or not isinstance(author, str):
+            page.rejected.append(Rejected("comment text or author is not a string", comment))
+            continue
         if author == "whoishiring" or comment.get("type", "comment") != "comment":
             continue
         first = first_line(text)

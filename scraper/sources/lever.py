@@ -62,7 +62,7 @@ def parse_postings(payload: Any, source_name: str, company: str) -> ParsedPage:
                 location=clean_str(categories.get("location")),
                 posted_at=epoch_to_utc(item.get("createdAt"), millis=True),
                 description_html=full_description_html(item),
-                description_text=item.get("descriptionPlain") or "",
+                description_text=_html_field(item.get("descriptionPlain")),
                 remote_hint=_WORKPLACE.get(str(item.get("workplaceType", "")).lower(), ""),
                 payload=item,
             )
@@ -70,11 +70,17 @@ def parse_postings(payload: Any, source_name: str, company: str) -> ParsedPage:
     return page
 
 
+def _html_field(value: Any) -> str:
+    """A field that should hold HTML; anything else (a list, a number: a changed API) counts as empty."""
+    return value if isinstance(value, str) else ""
+
+
 def full_description_html(item: dict[str, Any]) -> str:
-    parts = [item.get("description") or ""]
-    for block in item.get("lists") or []:
+    parts = [_html_field(item.get("description"))]
+    lists = item.get("lists")
+    for block in lists if isinstance(lists, list) else []:
         if isinstance(block, dict):
             heading = html.escape(clean_str(block.get("text")))
-            parts.append(f"<h3>{heading}</h3><ul>{block.get('content') or ''}</ul>")
-    parts.append(item.get("additional") or "")
+            parts.append(f"<h3>{heading}</h3><ul>{_html_field(block.get('content'))}</ul>")
+    parts.append(_html_field(item.get("additional")))
     return "\n".join(p for p in parts if p)
