@@ -4,6 +4,9 @@ Scraped text (titles, companies, locations, sources, URLs, run errors) reaches a
 the jinja2 templates with autoescape on, and becomes a link only when its scheme is http(s). Each
 page also carries a Content-Security-Policy naming the hash of every inline script it ships, so a
 script that slipped in any other way would not run, and nothing is loaded from the network.
+
+plotly.js (4.8 MB) is not inlined: every week's page loads the one copy at
+`<output>/assets/plotly-<version>.min.js`, which build_report writes when it is missing or differs.
 """
 from __future__ import annotations
 
@@ -17,19 +20,22 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
-from plotly.offline import get_plotlyjs
+from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
 from pipeline.columns import (
-    AREA, AREA_IDS, COMPANY, IS_ML, LOCATION, MENTIONS, POSTED_AT, POSTINGS, SOURCE,
+    AREA, AREA_IDS, COMPANY, IS_ML, LOCATION, MENTIONS, POSTED_AT, POSTINGS, SKILL, SOURCE,
     TAXONOMY_VERSION, TITLE, URL, WEEK,
 )
-from reports.figures import (
-    AREA_COLORS, CHANGE_PP, CI_HIGH_PCT, CI_LOW_PCT, SHARE_PCT, area_heatmap_figure, area_ranking,
-    area_ranking_figure, iso_week_monday, share_trend_figure, with_intervals,
+from reports.figures import iso_week_monday, iso_weeks_between
+from reports.sections import (
+    ReportInputs, Section, SectionFunction, heatmap_section, methodology_section, ranking_section,
+    summary_section, trend_section,
+)
+from reports.market_sections import (
+    cooccurrence_section, data_quality_section, learn_next_section, salary_section, seed_section, segments_section,
 )
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -46,7 +52,41 @@ STARTED_AT, FINISHED_AT, STATUS, ERROR = "started_at", "finished_at", "status", 
 _POSTINGS_NEEDED = (WEEK, IS_ML, TITLE, COMPANY, LOCATION, SOURCE, URL, POSTED_AT)
 _DEMAND_NEEDED = (WEEK, AREA, POSTINGS, MENTIONS)
 # What plotly's own full-page output sets before its bundle (MathJax, unused here, is left alone).
-_PLOTLY_PRELUDE = "window.PlotlyConfig = {MathJaxConfig: 'local'};\n"
+_PLOTLY_PRELUDE = "window.PlotlyConfig = {MathJaxConfig: 'local'};"
+ASSETS_DIR = "assets"
+
+
+def postings_section(inputs: ReportInputs) -> Section:
+    return Section("postings", "Most recent ML postings this week", template="sections/postings.html.j2",
+                   context={"recent": _recent_postings(inputs.postings, inputs.week), "limit": RECENT_POSTINGS})
+
+
+def notes_section(inputs: ReportInputs) -> Section:
+    flagged, overrides = _source_flags(inputs.source_runs)
+    return Section("notes", "Data notes", template="sections/notes.html.j2", context={
+        "taxonomy_version": inputs.taxonomy_version,
+        "data_taxonomy_versions": _data_taxonomy_versions(inputs.weekly),
+        "runs": _run_rows(inputs.source_runs), "flagged": flagged, "robots_overrides": overrides,
+        "limit": RECENT_RUNS,
+    })
+
+
+# The page, top to bottom: each entry returns a Section (or None to leave itself out).
+PAGE_SECTIONS: list[SectionFunction] = [
+    summary_section,
+    trend_section,
+    ranking_section,
+    heatmap_section,
+    cooccurrence_section,   # issue 7, 4b
+    segments_section,       # 5
+    salary_section,         # 5
+    data_quality_section,   # 6
+    seed_section,           # 7
+    learn_next_section,
+    postings_section,
+    methodology_section,
+    notes_section,
+]
 
 
 def build_report(
@@ -58,45 +98,60 @@ def build_report(
     generated_at: datetime,
     taxonomy_version: str,
     source_runs: pd.DataFrame | None = None,
+    weekly_skill_demand: pd.DataFrame | None = None,
+    processing_meta: dict | None = None,
+    data_dir: str | Path | None = None,
+    skill_mentions: pd.DataFrame | None = None,
+    segment_area_demand: pd.DataFrame | None = None,
+    processing_log: list[dict] | None = None,
+    taxonomy=None,
+    sections: list[SectionFunction] | None = None,
 ) -> Path:
-    """Write `out_dir/<latest week>/index.html` and refresh `out_dir/index.html`; return the former.
+    """Write `out_dir/<latest week>/index.html` and refresh `out_dir/index.html` and the shared
+    plotly.js under `out_dir/assets/`; return the week's page.
+
+    The optional tables feed the market sections; a section whose table is missing leaves itself out.
+    `taxonomy` (a pipeline.skills.Taxonomy) gives the founding article's area order and lets the seed
+    section look for phrases the taxonomy misses (pipeline.discover, 0.5-5 s).
 
     Raises ValueError when there is nothing to report or the weekly table breaks its contract,
     rather than writing a page that looks fine and says nothing.
     """
     weekly = _checked_demand(weekly_area_demand)
     _require_columns(postings, _POSTINGS_NEEDED, "postings")
+    if weekly_skill_demand is not None:
+        _require_columns(weekly_skill_demand, (WEEK, AREA, SKILL, POSTINGS, MENTIONS), "weekly_skill_demand")
     week = weekly[WEEK].max()
-    figures = {
-        "trend": share_trend_figure(weekly, area_names),
-        "ranking": area_ranking_figure(weekly, area_names, week),
-        "heatmap": area_heatmap_figure(weekly, area_names),
-    }
-    charts = {key: _chart_html(fig, key, week) for key, fig in figures.items()}
-    plotly_script = _PLOTLY_PRELUDE + _plotlyjs()
-    scripts = [plotly_script, *(_inline_script(chart) for chart in charts.values())]
-    headline = _headline(weekly, with_intervals(weekly, area_names), postings, week)
+    inputs = ReportInputs(
+        weekly=weekly, postings=postings, area_names=area_names, week=week, generated_at=generated_at,
+        taxonomy_version=taxonomy_version, weekly_skill=weekly_skill_demand, source_runs=source_runs,
+        processing_meta=processing_meta, data_dir=None if data_dir is None else str(data_dir),
+        skill_mentions=skill_mentions, segment_area_demand=segment_area_demand, processing_log=processing_log,
+        taxonomy=taxonomy,
+    )
+    built = [section for make in (PAGE_SECTIONS if sections is None else sections)
+             if (section := make(inputs)) is not None]
+    scripts = [_PLOTLY_PRELUDE]
+    for section in built:
+        for name, fig in section.figures.items():
+            chart = _chart_html(fig, f"{section.key}-{name}", week)
+            scripts.append(_inline_script(chart))
+            section.charts[name] = Markup(chart)
+    out_dir = Path(out_dir)
+    plotly_name = _write_plotly_asset(out_dir)
+    headline = _headline(weekly, postings, week)
     page = _env().get_template("report.html.j2").render(
         week=week,
         week_dates=_week_dates(week),
         csp=_report_csp(scripts),
-        plotly_script=Markup(plotly_script),
-        charts={key: Markup(chart) for key, chart in charts.items()},
+        plotly_prelude=Markup(scripts[0]),
+        plotly_src=f"../{ASSETS_DIR}/{plotly_name}",
+        sections=built,
         headline=headline,
         small_week=headline["ml_postings_week"] < SMALL_WEEK,
         small_week_limit=SMALL_WEEK,
-        ranking=_ranking_rows(weekly, area_names, week),
-        recent=_recent_postings(postings, week),
-        recent_limit=RECENT_POSTINGS,
-        runs=_run_rows(source_runs),
-        flagged=_source_flags(source_runs)[0],
-        robots_overrides=_source_flags(source_runs)[1],
-        runs_limit=RECENT_RUNS,
-        taxonomy_version=taxonomy_version,
-        data_taxonomy_versions=_data_taxonomy_versions(weekly_area_demand),
         generated=_format_time(generated_at),
     )
-    out_dir = Path(out_dir)
     page_path = out_dir / week / "index.html"
     _write_atomic(page_path, page)
     _write_archive(out_dir, generated_at)
@@ -105,11 +160,15 @@ def build_report(
 
 def report_from_dataset(data_dir: str | Path, taxonomy, out_dir: Path, *, generated_at: datetime) -> Path:
     """`build_report` fed from the cleaned dataset and the runs log under `data_dir` (a `Taxonomy` names the areas)."""
-    from pipeline.dataset import read_meta, read_table
+    from pipeline.dataset import dataset_dir, read_meta, read_processing_log, read_table
     from scraper.rawstore import RawStore
 
     meta = read_meta(data_dir)
     runs = RawStore(data_dir).read_runs()
+
+    def optional(name: str) -> pd.DataFrame | None:  # datasets built before a table existed lack it
+        return read_table(data_dir, name) if (dataset_dir(data_dir) / f"{name}.parquet").exists() else None
+
     return build_report(
         read_table(data_dir, "weekly_area_demand"),
         read_table(data_dir, "postings"),
@@ -118,6 +177,13 @@ def report_from_dataset(data_dir: str | Path, taxonomy, out_dir: Path, *, genera
         generated_at=generated_at,
         taxonomy_version=meta["taxonomy_version"],
         source_runs=pd.DataFrame(runs) if runs else None,
+        weekly_skill_demand=optional("weekly_skill_demand"),
+        processing_meta=meta,
+        data_dir=data_dir,
+        skill_mentions=optional("skill_mentions"),
+        segment_area_demand=optional("segment_area_demand"),
+        processing_log=read_processing_log(data_dir),
+        taxonomy=taxonomy,
     )
 
 
@@ -197,10 +263,25 @@ def _chart_html(fig, key: str, week: str) -> str:
 
 @lru_cache(maxsize=1)
 def _plotlyjs() -> str:
-    bundle = get_plotlyjs()
-    if "</script" in bundle.lower():
-        raise RuntimeError("the plotly.js bundle contains '</script' and cannot be inlined as is")
-    return bundle
+    return get_plotlyjs()
+
+
+def _write_plotly_asset(out_dir: Path) -> str:
+    """Write plotly.js once for all week pages, as `assets/plotly-<version>.min.js`; return its name.
+
+    Rewritten (atomically) only when missing or different, so an old page keeps working while the
+    file is replaced, and a plotly upgrade adds a new file beside the old one that older pages use.
+    """
+    name = f"plotly-{get_plotlyjs_version()}.min.js"
+    path = out_dir / ASSETS_DIR / name
+    bundle = _plotlyjs()
+    try:
+        current = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        current = None
+    if current != bundle:
+        _write_atomic(path, bundle)
+    return name
 
 
 def _inline_script(chart_html: str) -> str:
@@ -216,7 +297,15 @@ def _report_csp(scripts: list[str]) -> str:
     )
     # plotly.js keeps a couple of Function()/eval fallbacks; the hashes are what keep injected
     # scripts out, so allowing eval costs little and keeps every chart interaction working.
-    return (f"default-src 'none'; script-src {hashes} 'unsafe-eval'; style-src 'unsafe-inline'; "
+    # plotly.js itself comes from ../assets/ by 'self'. CSP3 would let a 'sha384-…' source allow it
+    # by its integrity attribute instead, but Chromium checks integrity only on CORS-enabled
+    # responses and a file:// page can make none: with integrity="…" the script is blocked
+    # ("requires the request to be CORS enabled"), with crossorigin it is refused by CORS, and
+    # without integrity a hash source never matches an external script (all tried in chromium 156).
+    # A host-source cannot name a path relative to the page, and an absolute one (*/abs/path) breaks
+    # when the folder is moved or served. So 'self': on file:// a local file, on a web server the
+    # site's own scripts; an injected inline script is still refused, and nothing comes from the network.
+    return (f"default-src 'none'; script-src 'self' {hashes} 'unsafe-eval'; style-src 'unsafe-inline'; "
             "img-src data: blob:; font-src data:; base-uri 'none'; form-action 'none'")
 
 
@@ -255,8 +344,9 @@ def _is_ml(postings: pd.DataFrame) -> pd.Series:
     return postings[IS_ML].astype("boolean").fillna(False).astype(bool)
 
 
-def _headline(weekly: pd.DataFrame, demand: pd.DataFrame, postings: pd.DataFrame, week: str) -> dict:
-    per_week = demand.groupby(WEEK)[POSTINGS].max()
+def _headline(weekly: pd.DataFrame, postings: pd.DataFrame, week: str) -> dict:
+    per_week = weekly.groupby(WEEK)[POSTINGS].max()
+    per_week = per_week.reindex(iso_weeks_between(per_week.index.min(), week), fill_value=0)
     is_ml = _is_ml(postings)
     sources = (
         pd.DataFrame({SOURCE: postings[SOURCE], IS_ML: is_ml})
@@ -275,23 +365,6 @@ def _headline(weekly: pd.DataFrame, demand: pd.DataFrame, postings: pd.DataFrame
         "sources": [{"name": _text(name) or "(unnamed)", "postings": int(row["size"]), "ml": int(row["sum"])}
                     for name, row in sources.iterrows()],
     }
-
-
-def _ranking_rows(weekly: pd.DataFrame, area_names: dict[str, str], week: str) -> list[dict]:
-    """The ranking chart's numbers as a table, for readers who cannot see or run the chart."""
-    rows = []
-    for row in area_ranking(weekly, area_names, week).to_dict("records"):
-        has_share, has_change = not np.isnan(row[SHARE_PCT]), not np.isnan(row[CHANGE_PP])
-        rows.append({
-            "name": area_names.get(row[AREA]) or row[AREA],
-            "color": AREA_COLORS[row[AREA]],
-            "mentions": int(row[MENTIONS]),
-            "postings": int(row[POSTINGS]),
-            "share": f"{row[SHARE_PCT]:.1f}%" if has_share else "–",
-            "interval": f"{row[CI_LOW_PCT]:.1f}–{row[CI_HIGH_PCT]:.1f}%" if has_share else "–",
-            "change": f"{row[CHANGE_PP]:+.1f} pp" if has_change else "n/a",
-        })
-    return rows
 
 
 def _recent_postings(postings: pd.DataFrame, week: str) -> list[dict]:
@@ -392,4 +465,4 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-__all__ = ["build_report", "safe_href", "WEEK_PATTERN"]
+__all__ = ["build_report", "safe_href", "WEEK_PATTERN", "PAGE_SECTIONS"]

@@ -33,7 +33,9 @@ _GREY = "rgb(150, 150, 150)"
 
 
 def _esc(value: object) -> str:
-    return html.escape("" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value))
+    # quote=False: plotly decodes &lt; &gt; &amp; in labels but would show &quot; literally
+    return html.escape("" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value),
+                       quote=False)
 
 
 def _clip(value: object, limit: int = 160) -> str:

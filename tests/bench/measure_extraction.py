@@ -133,13 +133,39 @@ def evaluate(labeled_path: str | Path = DEFAULT_LABELED, taxonomy_path: str | Pa
     }
 
 
+def write_report_figures(result: dict) -> Path:
+    """The figures the report's methodology section shows, in the one file it reads them from."""
+    from reports.methodology import ACCURACY_FILE
+
+    figures = json.loads(ACCURACY_FILE.read_text(encoding="utf-8")) if ACCURACY_FILE.exists() else {}
+    figures.update({
+        "measured_with": ".venv/bin/python tests/bench/measure_extraction.py",
+        "labeled_postings": result["n"],
+        "labeled_ml": result["n_ml"],
+        "macro_f1": round(result["macro_f1"], 3),
+        "keyword_regex_macro_f1": round(result["baseline_macro_f1"], 3),
+        "is_ml_precision": round(result["is_ml"][0], 3),
+        "is_ml_recall": round(result["is_ml"][1], 3),
+        "in_sample": True,
+    })
+    tmp = ACCURACY_FILE.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(ACCURACY_FILE)
+    return ACCURACY_FILE
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("labeled", nargs="?", default=str(DEFAULT_LABELED))
     parser.add_argument("--taxonomy", default=str(DEFAULT_TAXONOMY))
     parser.add_argument("--errors", metavar="AREA", help="list false positives / negatives of AREA (or 'is_ml')")
+    parser.add_argument("--write-report-figures", action="store_true",
+                        help="update reports/extraction_accuracy.json (the report's methodology section) with "
+                             "this measurement; the blind-batch figures there are kept")
     args = parser.parse_args(argv)
     result = evaluate(args.labeled, args.taxonomy)
+    if args.write_report_figures:
+        write_report_figures(result)
 
     print(f"labeled postings: {result['n']} ({result['n_ml']} ML, {result['n'] - result['n_ml']} non-ML)")
     print(f"{'area':22} {'P':>5} {'R':>5} {'F1':>5}   {'base F1':>7}   {'ML share pred':>13} {'labeled':>7}")
