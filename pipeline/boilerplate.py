@@ -22,6 +22,7 @@ original characters, so offsets inside a kept unit are unchanged.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 
 __all__ = ["demand_text"]
@@ -134,6 +135,7 @@ _SPLIT = re.compile(
     r"|(?=\s)(?<=[a-z0-9.)])\s+(?=(?:[A-Z][\w&.'’-]*\s){1,4}(?:is|are) (?:an? |proud to be an? |committed to )"
     r"(?:equal|eeo|affirmative|diversity|developing|building|providing|fostering))"
 )
+_SPLIT_STARTS = r"\sA-Z\-•·●▪Ø"  # every match of _SPLIT starts at one of these (see the look-aheads)
 
 
 def _glued(text: str, pos: int) -> bool:
@@ -143,6 +145,33 @@ def _glued(text: str, pos: int) -> bool:
     while i > 0 and text[i - 1].isalpha():
         i -= 1
     return text[i].islower()
+
+
+# ---- scanning only where a match can start ------------------------------------------------------
+# Python's regex engine tries a pattern that opens with a look-around at every position; one that opens
+# with a character class it tries only at the characters of that class (a fast scan in C). `_starts`
+# turns a pattern whose every match starts at a character of `first` into such a scanner: at each such
+# character it looks ahead for the pattern (group "_m" holds the match the pattern itself would give
+# there) and `_finditer` keeps the matches that `pattern.finditer` returns: the first one at or after the
+# end of the previous one. After an empty match `finditer` needs a non-empty one at the same position;
+# the patterns here never have both at one position (empty matches of _SPLIT are at non-space characters,
+# its non-empty ones start with a space; _INLINE matches are never empty), so it takes the next position.
+def _starts(pattern: re.Pattern, first: str) -> re.Pattern:
+    return re.compile(rf"[{first}](?<=(?=(?P<_m>{pattern.pattern}))[\s\S])", pattern.flags)
+
+
+def _finditer(scanner: re.Pattern, text: str, start: int, end: int):
+    last_end, last_empty = start, False
+    for m in scanner.finditer(text, start, end):
+        s, e = m.span("_m")
+        if s < last_end or (s == last_end and last_empty):
+            continue
+        last_end, last_empty = e, s == e
+        yield m
+
+
+_SPLIT_SCAN = _starts(_SPLIT, _SPLIT_STARTS)
+_INLINE_SCAN = _starts(_INLINE, "A-Z")  # _INLINE opens with (?=[A-Z])
 
 
 # ---- boilerplate sentences (matched on the lower-cased text) -----------------------------------
@@ -261,6 +290,7 @@ def _split_by(start: int, end: int, drops: list[tuple[int, int]]) -> list[tuple[
     return out
 
 
+@functools.lru_cache(maxsize=8192)  # a pure function of the phrase; the same headings and short lines recur
 def _heading_kind(phrase: str) -> str | None:
     """The section kind of a heading ("demand", "about", "drop"), or None when it is not a heading."""
     text = _HEADING_STRIP.sub("", phrase)
@@ -294,50 +324,54 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _units(text: str) -> list[tuple[int, int, str | None]]:
+def _units(text: str, lines: list[tuple[int, int]] | None = None) -> list[tuple[int, int, str | None]]:
     """(start, end, heading kind or None) for every heading and sentence, in text order."""
     units: list[tuple[int, int, str | None]] = []
-    for start, end in _lines(text):
+    for start, end in _lines(text) if lines is None else lines:
         line = text[start:end]
         kind = _heading_kind(line) if len(line) <= _HEADING_MAX + 10 else None
         if kind:
             units.append((start, end, kind))
             continue
         cursor = start
-        for m in _INLINE.finditer(text, start, end):
+        for m in _finditer(_INLINE_SCAN, text, start, end):
             phrase, after = m.group("h"), m.group("after")
+            m_start, m_end = m.span("_m")
             kind = _heading_kind(phrase)
-            if m.start() < cursor or kind is None:
+            if m_start < cursor or kind is None:
                 continue
             if _INLINE_NEEDS_COLON.fullmatch(phrase) and ":" not in after:
                 continue
-            if m.start() > 0 and text[m.start() - 1].isupper() and (
-                    len(phrase.split()) < 2 or not (":" in after or (not after and m.end() < end))):
+            if m_start > 0 and text[m_start - 1].isupper() and (
+                    len(phrase.split()) < 2 or not (":" in after or (not after and m_end < end))):
                 continue  # glued to a capital ("SQLAbout Us"): only a multi-word heading glued on both sides
-            if after and after[0] in " \t" and not after.strip() and m.end() < end:
+            if after and after[0] in " \t" and not after.strip() and m_end < end:
                 # followed by " Capital…": only a multi-word heading that starts a sentence
-                if len(phrase.split()) < 2 or not _SENTENCE_START.search(text[max(start, m.start() - 3):m.start()]):
+                if len(phrase.split()) < 2 or not _SENTENCE_START.search(text[max(start, m_start - 3):m_start]):
                     continue
-            units.extend(_sentences(text, cursor, m.start()))
-            units.append((m.start(), m.end(), kind))
-            cursor = m.end()
+            units.extend(_sentences(text, cursor, m_start))
+            units.append((m_start, m_end, kind))
+            cursor = m_end
         units.extend(_sentences(text, cursor, end))
     return units
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int, None]]:
     """The non-blank sentences and glued bullets of text[start:end]."""
-    out: list[tuple[int, int, None]] = []
+    return list(_iter_sentences(text, start, end))
+
+
+def _iter_sentences(text: str, start: int, end: int):
     cursor = start
-    for m in _SPLIT.finditer(text, start, end):
-        if m.start() == m.end() and text[m.start() - 1].islower() and not _glued(text, m.start()):
+    for m in _finditer(_SPLIT_SCAN, text, start, end):
+        m_start, m_end = m.span("_m")
+        if m_start == m_end and text[m_start - 1].islower() and not _glued(text, m_start):
             continue
-        if m.start() > cursor and text[cursor:m.start()].strip():
-            out.append((cursor, m.start(), None))
-        cursor = max(cursor, m.end())
+        if m_start > cursor and text[cursor:m_start].strip():
+            yield cursor, m_start, None
+        cursor = max(cursor, m_end)
     if end > cursor and text[cursor:end].strip():
-        out.append((cursor, end, None))
-    return out
+        yield cursor, end, None
 
 
 def demand_text(text: str) -> str:
@@ -365,16 +399,16 @@ def demand_text(text: str) -> str:
     return "".join(pieces).strip()
 
 
-def _company_lines(text: str, lower: str) -> list[tuple[int, int]]:
+def _company_lines(text: str, lower: str, lines: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Paragraphs about the company: a line of prose that opens with a company sentence and never
     speaks about the role or the candidate ("Ticketmaster has changed the way… We continue to shape
     innovation every day.")."""
     spans: list[tuple[int, int]] = []
-    for start, end in _lines(text):
+    for start, end in _lines(text) if lines is None else lines:
         if not 80 <= end - start <= 1500 or _ROLE_SIGNAL.search(lower, start, end) or _REQUIREMENT.search(lower, start, end):
             continue
-        first = next(iter(_sentences(text, start, end)), None)
-        if first and _COMPANY.search(text[first[0]:first[1]].strip(" \t:;-–—•·*\"“”")):
+        first = next(_iter_sentences(text, start, end), None)
+        if first and _COMPANY.match(text[first[0]:first[1]].strip(" \t:;-–—•·*\"“”")):
             spans.append((start, end))
     return spans
 
@@ -400,15 +434,16 @@ def _decisions(text: str) -> list[tuple[int, int, str | None, bool]]:
             # options…"): drop only the clauses around the boilerplate phrases.
             return [_clause(text, start, end, hit) for hit in hits]
         sentence = text[start:end].strip(" \t:;-–—•·*\"“”")
-        if _COMPANY.search(sentence) and not _ROLE_SIGNAL.search(lower, start, end):
+        if _COMPANY.match(sentence) and not _ROLE_SIGNAL.search(lower, start, end):
             return [(start, end)]
         return []
 
-    company_lines = _company_lines(text, lower)
+    lines = _lines(text)
+    company_lines = _company_lines(text, lower, lines)
     state = "keep"  # keep | about | drop
     kept_any = False
     out: list[tuple[int, int, str | None, bool]] = []
-    for start, end, kind in _units(text):
+    for start, end, kind in _units(text, lines):
         if kind is None and any(ls <= start < le for ls, le in company_lines):
             out.append((start, end, None, False))
             state = "about" if not kept_any and state == "keep" else state
@@ -432,7 +467,7 @@ def _decisions(text: str) -> list[tuple[int, int, str | None, bool]]:
             out.append((start, end, None, True))
         elif spans == [(start, end)] or state != "keep":
             out.append((start, end, None, False))
-            if not kept_any and state == "keep" and _COMPANY.search(text[start:end].strip(" \t:;-–—•·*\"“”")):
+            if not kept_any and state == "keep" and _COMPANY.match(text[start:end].strip(" \t:;-–—•·*\"“”")):
                 # A posting that opens with its company ("Acme is a platform that…") goes on about the
                 # company until it first speaks about the role: treat it like an "About us" section.
                 state = "about"

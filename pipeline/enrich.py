@@ -16,9 +16,10 @@ import json
 import pandas as pd
 
 from pipeline import columns as c
+from pipeline.boilerplate import demand_text
 from pipeline.normalize import normalize_postings
 from pipeline.skills import Taxonomy
-from pipeline.trends import mark_ml, posting_skills
+from pipeline.trends import mark_ml, skills_in_demand
 
 ENRICHMENT_KEY = "enrichment_key"
 SKILL_AREAS = "skill_areas"  # the (area, skill) pairs of a posting, as two parallel lists
@@ -41,8 +42,12 @@ def enrichment_key(postings: pd.DataFrame) -> pd.Series:
 def enrichment_table(postings: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     """One row per distinct content among `postings` (columns ENRICHMENT_COLUMNS)."""
     unique = postings.assign(**{ENRICHMENT_KEY: enrichment_key(postings)}).drop_duplicates(ENRICHMENT_KEY)
-    enriched = unique.pipe(mark_ml).pipe(normalize_postings)
-    pairs = [posting_skills(taxonomy, t, d) for t, d in zip(enriched[c.TITLE], enriched[c.DESCRIPTION])]
+    # Each demand text (the boilerplate-free description, the slow part) is computed once for both the
+    # ML verdict and skill matching.
+    titles = list(unique[c.TITLE])
+    demands = [demand_text(d or "") for d in unique[c.DESCRIPTION]]
+    enriched = normalize_postings(mark_ml(unique, demands))
+    pairs = [skills_in_demand(taxonomy, t, m) for t, m in zip(titles, demands)]
     table = enriched[[ENRICHMENT_KEY, *ENRICHED_COLUMNS]].reset_index(drop=True)
     table[SKILL_AREAS] = pd.Series([[area for area, _ in found] for found in pairs], dtype=object)
     table[SKILL_NAMES] = pd.Series([[skill for _, skill in found] for found in pairs], dtype=object)

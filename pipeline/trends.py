@@ -31,9 +31,14 @@ from pipeline.skills import Taxonomy
 from pipeline.stats import two_proportion_p_value, wilson_interval
 
 
-def mark_ml(postings: pd.DataFrame) -> pd.DataFrame:
-    """Add is_ml and the reason for it (see ../shared/LABELING.md)."""
-    verdicts = [classify_ml(t, d) for t, d in zip(postings[c.TITLE], postings[c.DESCRIPTION])]
+def mark_ml(postings: pd.DataFrame, demands: list[str] | None = None) -> pd.DataFrame:
+    """Add is_ml and the reason for it (see ../shared/LABELING.md).
+
+    `demands`: each description's demand text when the caller has it already (it is the slow part)."""
+    if demands is None:
+        verdicts = [classify_ml(t, d) for t, d in zip(postings[c.TITLE], postings[c.DESCRIPTION])]
+    else:
+        verdicts = [classify_ml(t, d, demand=m) for t, d, m in zip(postings[c.TITLE], postings[c.DESCRIPTION], demands)]
     out = postings.copy()
     out[c.IS_ML] = pd.Series([v[0] for v in verdicts], index=postings.index, dtype=bool)
     out[c.ML_REASON] = [v[1] for v in verdicts]
@@ -46,7 +51,12 @@ def posting_skills(taxonomy: Taxonomy, title: str, text: str) -> list[tuple[str,
     Matching runs on the title plus the description with boilerplate (about us, benefits, EEO)
     removed, so company-wide text does not count as demand.
     """
-    return taxonomy.match(f"{title}\n{demand_text(text)}")
+    return skills_in_demand(taxonomy, title, demand_text(text))
+
+
+def skills_in_demand(taxonomy: Taxonomy, title: str, demand: str) -> list[tuple[str, str]]:
+    """`posting_skills` for a description whose demand text (`boilerplate.demand_text`) is already known."""
+    return taxonomy.match(f"{title}\n{demand}")
 
 
 def skill_mentions(postings: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:

@@ -141,3 +141,25 @@ def test_output_lines_are_pieces_of_the_input(text):
     assert len(out) <= 2 * len(text)
     for line in out.split("\n"):
         assert line in text
+
+
+SCAN_WORDS = ["About Us", "About you", "Perks", "Qualifications", "What we offer", "Who is Acme", "Benefits:",
+              "Acme is an equal opportunity employer", "latencyPredict", "(Hive)Apply", "team.About", ". - Strong",
+              "a", "A", "Z", " ", "  ", "\n", "\t", ".", "!", "?", ";", ":", ")", "]", "’", "'", "\"", "”", "-", "–",
+              "•", "·", "●", "▪", "Ø", "*", "é", "1", "\u2028", "\u00a0"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(SCAN_WORDS) | st.text(max_size=4), max_size=40).map("".join),
+       st.integers(0, 5), st.integers(0, 5))
+def test_start_scanners_find_what_finditer_finds(text, cut_left, cut_right):
+    """_SPLIT and _INLINE are scanned only at the characters where they can start (speed); the matches
+    must be those of plain finditer, also inside a part of the text."""
+    from pipeline import boilerplate as bp
+
+    start, end = min(cut_left, len(text)), max(min(cut_left, len(text)), len(text) - cut_right)
+    for pattern, scanner in ((bp._SPLIT, bp._SPLIT_SCAN), (bp._INLINE, bp._INLINE_SCAN)):
+        expected = [(m.span(), m.groupdict()) for m in pattern.finditer(text, start, end)]
+        found = [(m.span("_m"), {k: v for k, v in m.groupdict().items() if k != "_m"})
+                 for m in bp._finditer(scanner, text, start, end)]
+        assert found == expected

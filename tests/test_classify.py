@@ -92,3 +92,48 @@ def test_labeled_set_precision_and_recall_floors():
     precision, recall = result["is_ml"]
     assert precision >= 0.97 and recall >= 0.95, (precision, recall)
     assert recall >= result["is_ml_title_baseline"][1]
+
+
+def test_caseless_characters_match_only_themselves_ignoring_case():
+    """classify's fast path (case-sensitive patterns on lower-cased text) is exact only if a character that
+    is neither ASCII nor cased never matches an ASCII letter under IGNORECASE."""
+    import re
+    import sys
+
+    letters = re.compile("[a-z]", re.IGNORECASE)
+    for code in range(128, sys.maxunicode + 1):
+        ch = chr(code)
+        if ch.lower() == ch == ch.upper():
+            assert not letters.fullmatch(ch), hex(code)
+
+
+@pytest.mark.parametrize("text", [
+    "You will Train and Fine-Tune LLMs, deploy ML models with PyTorch • GPU • “RAG” – vector search",
+    "We are seeking a Data Scientist. As a Data Scientist you will build Machine Learning models.",
+    "Experience as a data scientist / analyst; NLP, CNNs, random forests, SageMaker, MLflow",
+    "Ünïcödé Straße: ſupervised learning, KUBEFLOW (Kelvin K), İstanbul office, Python",
+    "Reporting and dashboards only. AI is mentioned.",
+    "",
+])
+def test_signals_fast_path_equals_ignorecase(text):
+    from pipeline import classify as cl
+
+    expected_strong = [n for n, p in cl._STRONG.items() if p.search(text)]
+    expected_weak = [n for n, p in cl._WEAK.items() if p.search(text)]
+    strong, weak = cl._signals(text)
+    assert strong == expected_strong
+    assert weak == ([] if expected_strong else expected_weak)
+    lowered = text.lower()
+    if cl._caseless(text):
+        assert [n for n, p in cl._STRONG_LOWER.items() if p.search(lowered)] == expected_strong
+        assert [n for n, p in cl._WEAK_LOWER.items() if p.search(lowered)] == expected_weak
+
+
+def test_signal_patterns_have_no_upper_case_letters():
+    """The fast path compiles them without IGNORECASE for lower-cased text: an upper-case letter would never match."""
+    import re
+
+    from pipeline import classify as cl
+
+    for source in (*cl._STRONG_SIGNALS.values(), *cl._WEAK_SIGNALS.values()):
+        assert not re.search(r"(?<!\\)[A-Z]", source), source

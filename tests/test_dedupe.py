@@ -1,10 +1,13 @@
 """Near-duplicate merging across sources and reposts."""
 from __future__ import annotations
 
+import random
+
 import pandas as pd
+import pytest
 from hypothesis import given, settings, strategies as st
 
-from pipeline import columns as c
+from pipeline import columns as c, dedupe
 from pipeline.dedupe import (
     company_key,
     duplicate_groups,
@@ -78,3 +81,57 @@ def test_jaccard_is_symmetric_and_bounded(a, b):
     assert jaccard(sa, sb) == jaccard(sb, sa)
     assert 0.0 <= jaccard(sa, sb) <= 1.0
     assert jaccard(sa, sa) == 1.0
+
+
+def reference_groups(postings: pd.DataFrame) -> dict[str, str]:
+    """Straightforward definition: every pair of a (company, title) block, exact Jaccard of shingle sets."""
+    parent = {pid: pid for pid in postings[c.POSTING_ID]}
+
+    def find(pid):
+        while parent[pid] != pid:
+            pid = parent[pid]
+        return pid
+
+    rows = list(postings[[c.POSTING_ID, c.COMPANY, c.TITLE, c.DESCRIPTION]].itertuples(index=False))
+    for a_index, a in enumerate(rows):
+        for b in rows[a_index + 1:]:
+            key_a, key_b = (company_key(a[1]), title_key(a[2])), (company_key(b[1]), title_key(b[2]))
+            if key_a != key_b or "" in key_a:
+                continue
+            if jaccard(shingles(a[3]), shingles(b[3])) >= 0.8:
+                ra, rb = find(a[0]), find(b[0])
+                parent[max(ra, rb)] = min(ra, rb)
+    return {pid: find(pid) for pid in parent}
+
+
+def random_postings(rng: random.Random, n: int, vocabulary: list[str]) -> pd.DataFrame:
+    """Blocks of related texts: copies with a few words changed, short and empty texts, long texts."""
+    templates = [[rng.choice(vocabulary) for _ in range(rng.choice([0, 3, 8, 30, 60, 900]))] for _ in range(6)]
+    rows = []
+    for i in range(n):
+        words = list(rng.choice(templates))
+        for _ in range(rng.choice([0, 0, 1, 2, 3, 8])):
+            if words:
+                words[rng.randrange(len(words))] = rng.choice(vocabulary)
+        body = rng.choice([" ".join(words), " ".join(words).upper() + "!", "; ".join(words) + " " * 3])
+        rows.append(posting(f"id{rng.randrange(10**6):06d}-{i}", rng.choice(["s1", "s2", "s3"]),
+                            title=rng.choice(["ML Engineer", "ML Engineer (Remote)", "Data Scientist", "(US)"]),
+                            company=rng.choice(["Acme", "Acme Inc.", "Other", ""]), body=body))
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_groups_equal_the_all_pairs_reference_on_random_blocks(seed, monkeypatch):
+    rng = random.Random(seed)
+    vocabulary = [f"w{i}" for i in range(rng.choice([3, 12, 50, 7000]))]  # 7000: keys overflow int64 radix
+    frame = random_postings(rng, rng.randrange(2, 90), vocabulary)
+    monkeypatch.setattr(dedupe, "BATCH_POSTINGS", rng.choice([1, 7, 4096]))  # blocks cut into batches
+    assert duplicate_groups(frame).to_dict() == reference_groups(frame)
+
+
+def test_jaccard_exactly_at_the_threshold_merges():
+    base = [f"w{i}" for i in range(40)]  # 36 shingles; the copy shares 32 of 40 in the union: 0.8
+    copy = base[:36] + ["x1", "x2", "x3", "x4"]
+    assert jaccard(shingles(" ".join(base)), shingles(" ".join(copy))) == 0.8
+    frame = pd.DataFrame([posting("a", "s1", body=" ".join(base)), posting("b", "s2", body=" ".join(copy))])
+    assert duplicate_groups(frame).to_dict() == reference_groups(frame) == {"a": "a", "b": "a"}
