@@ -113,7 +113,8 @@ def drop_exact_duplicates(cleaned: pd.DataFrame) -> pd.DataFrame:
         out[c.FIRST_SEEN_AT] = pd.Series(dtype="datetime64[ns, UTC]")
         out[c.LAST_SEEN_AT] = pd.Series(dtype="datetime64[ns, UTC]")
         out[c.WEEK] = pd.Series(dtype="string")
-        return out
+        # the order the non-empty branch gives (posting_id first, from the index)
+        return out[[c.POSTING_ID, *(col for col in out.columns if col != c.POSTING_ID)]]
     seen = cleaned.groupby(c.POSTING_ID)["fetched_at"].agg(["min", "max"])
     latest = (
         cleaned.sort_values([c.POSTING_ID, "fetched_at", c.CONTENT_HASH])

@@ -79,11 +79,11 @@ def _scrape(cfg: AppConfig, only: list[str] | None = None) -> list[Any]:
     return runs
 
 
-def _process(cfg: AppConfig, full: bool = False) -> Any:
+def _process(cfg: AppConfig, full: bool = False, **engine: Any) -> Any:
     taxonomy = _taxonomy(cfg)
     from pipeline.process import process
 
-    summary = process(cfg.data_dir, taxonomy, full=full)
+    summary = process(cfg.data_dir, taxonomy, full=full, **engine)
     dedup = summary.dedup
     console.print(
         f"processed {summary.raw_rows} raw rows -> {summary.postings} postings "
@@ -246,10 +246,28 @@ def process(
     data_dir: Optional[Path] = DataDirOpt,
     full: bool = typer.Option(False, "--full", help="Empty the processing cache and rebuild from every raw "
                               "file (same result; taxonomy and code changes are detected without it)."),
+    engine: str = typer.Option("pandas", "--engine", help="pandas: this process, with the processing cache. "
+                               "dask: a Dask cluster, every raw file each run (same dataset; see README)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: the address of a "
+                                            "running cluster (tcp://host:8786); default a LocalCluster here."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="With --engine dask and no --scheduler: "
+                                          "worker processes of the LocalCluster (default: one per core)."),
+    raw_url: Optional[str] = typer.Option(None, "--raw-url", help="With --engine dask: where the workers read the "
+                                          "raw store (a shared path or s3://bucket/prefix; default: the data dir)."),
 ) -> None:
     """Build the cleaned dataset (Parquet) from the raw store: only new raw files are read and matched."""
+    from pipeline.process import ENGINES
+
+    if engine not in ENGINES:
+        raise _fail(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine != "dask" and (scheduler or workers or raw_url):
+        raise _fail("--scheduler, --workers and --raw-url go with --engine dask")
     cfg = _load(config, data_dir)
-    _guard(_process, cfg, full)
+    if engine == "dask":
+        from pipeline.dask_engine import require_dask
+
+        _guard(require_dask)
+    _guard(_process, cfg, full, engine=engine, scheduler=scheduler, workers=workers, raw_url=raw_url)
 
 
 @app.command()

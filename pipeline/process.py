@@ -69,35 +69,57 @@ def demand_tables(postings: pd.DataFrame, enrichment: pd.DataFrame, taxonomy: Ta
     }
 
 
-def process(data_dir: str | Path, taxonomy: Taxonomy, *, full: bool = False) -> ProcessSummary:
+ENGINES = ("pandas", "dask")
+
+
+def process(data_dir: str | Path, taxonomy: Taxonomy, *, full: bool = False, engine: str = "pandas",
+            scheduler: str | None = None, workers: int | None = None, raw_url: str | None = None) -> ProcessSummary:
     """Build the dataset from the raw store, reading and matching only what the cache lacks.
 
     `full` empties the cache first (`jobtrends process --full`); the result is the same either way.
+    `engine="dask"` runs the work on a Dask cluster instead (pipeline/dask_engine.py: the one at
+    `scheduler`, else a LocalCluster of `workers` processes), reading the raw files at `raw_url` (default:
+    this data directory's); it keeps no cache, and writes the same dataset.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
+    if engine != "dask" and (scheduler or raw_url):
+        raise ValueError("--scheduler and --raw-url belong to the dask engine (--engine dask)")
     started = time.perf_counter()
     store = RawStore(data_dir)
     cache = ProcessingCache(store, taxonomy.version)
     if full:
         cache.clear()
-    # One listing for the rows and the meta: scrapes may add files while we read.
-    raw_paths = store.raw_files()
-    cleaned, parsed = _cleaned_rows(store, cache, raw_paths)
-    postings, dedup = deduplicate(cleaned)
-    enrichment, enriched = _enrichment(cache, postings, taxonomy)
+    if engine == "dask":
+        from pipeline.dask_engine import dask_client, dask_postings, raw_listing
+
+        urls, raw_bytes, fingerprint = raw_listing(raw_url or str(store.data_dir))
+        with dask_client(scheduler, workers):
+            postings, enrichment, dedup = dask_postings(urls, taxonomy, raw_bytes=raw_bytes)
+        raw_files, parsed, enriched = len(urls), len(urls), len(enrichment)
+    else:
+        # One listing for the rows and the meta: scrapes may add files while we read.
+        raw_paths = store.raw_files()
+        cleaned, parsed = _cleaned_rows(store, cache, raw_paths)
+        postings, dedup = deduplicate(cleaned)
+        enrichment, enriched = _enrichment(cache, postings, taxonomy)
+        raw_files, fingerprint = len(raw_paths), store.fingerprint(raw_paths)
     tables = demand_tables(postings, enrichment, taxonomy)
     postings = tables["postings"]
     weeks = sorted(tables["weekly_area_demand"][c.WEEK].unique())
-    affected = weeks_affected(None if full else _previous_postings(data_dir), postings, weeks, BASELINE_WEEKS)
+    affected = weeks_affected(None if full or engine == "dask" else _previous_postings(data_dir), postings, weeks,
+                              BASELINE_WEEKS)
     meta = {
         "taxonomy_version": taxonomy.version,
         "built_at": datetime.now(timezone.utc).isoformat(),
-        "mode": "full" if full else "incremental",
-        "raw_files": len(raw_paths),
-        "raw_fingerprint": store.fingerprint(raw_paths),
+        "mode": "full" if full or engine == "dask" else "incremental",
+        "engine": engine,
+        "raw_files": raw_files,
+        "raw_fingerprint": fingerprint,
         **dedup.as_dict(),
         "ml_postings": int(postings[c.IS_ML].sum()),
         "raw_files_parsed": parsed,
-        "raw_files_reused": len(raw_paths) - parsed,
+        "raw_files_reused": raw_files - parsed,
         "postings_enriched": enriched,
         "postings_enrichment_reused": len(postings) - enriched,
         "cache_files_discarded": cache.discarded,
@@ -112,8 +134,8 @@ def process(data_dir: str | Path, taxonomy: Taxonomy, *, full: bool = False) -> 
     return ProcessSummary(
         raw_rows=dedup.raw_rows, postings=len(postings), ml_postings=meta["ml_postings"],
         mentions=len(tables["skill_mentions"]), weeks=len(weeks), taxonomy_version=taxonomy.version,
-        dataset_dir=folder, dedup=dedup, full=full, raw_files_parsed=parsed,
-        raw_files_reused=len(raw_paths) - parsed, postings_enriched=enriched,
+        dataset_dir=folder, dedup=dedup, full=full or engine == "dask", raw_files_parsed=parsed,
+        raw_files_reused=raw_files - parsed, postings_enriched=enriched,
         weeks_affected=len(affected), seconds=meta["seconds"],
     )
 

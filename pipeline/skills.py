@@ -242,6 +242,10 @@ class Taxonomy:
             if area.not_:
                 self._not_terms[area_id] = [_compile_term(t) for t in area.not_]
 
+    def __getstate__(self) -> dict:
+        # The compiled engine (a Hyperscan database) does not pickle; a copy sent to a worker builds its own.
+        return {**self.__dict__, "_engine": None}
+
     @property
     def area_ids(self) -> tuple[str, ...]:
         return AREA_IDS

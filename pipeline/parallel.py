@@ -1,0 +1,53 @@
+"""Enrichment on every core: the pandas engine's slow step, split into chunks of distinct contents.
+
+Each worker process receives the taxonomy once (at start) and builds its own matcher; chunks go out as
+frames of title, location, description and hints only, so little more than the text crosses the pipe.
+Worker processes are spawned, not forked: the parent may hold Arrow and DuckDB threads, and a fork would
+copy their locks. Small batches stay in this process, where they cost less than starting workers.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+import pandas as pd
+
+from pipeline import columns as c
+from pipeline.enrich import ENRICHMENT_KEY, enrichment_key, enrichment_table
+from pipeline.skills import Taxonomy
+
+# Below this many distinct contents, starting workers (a few seconds: imports and the matcher) costs more
+# than it saves.
+MIN_PARALLEL_POSTINGS = 4_000
+CHUNK_POSTINGS = 2_000
+_INPUT_COLUMNS = (c.TITLE, c.LOCATION, c.DESCRIPTION, c.HINTS)
+_worker_taxonomy: Taxonomy | None = None
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _start_worker(taxonomy: Taxonomy) -> None:
+    global _worker_taxonomy
+    _worker_taxonomy = taxonomy
+
+
+def _enrich_chunk(chunk: pd.DataFrame) -> pd.DataFrame:
+    assert _worker_taxonomy is not None
+    return enrichment_table(chunk, _worker_taxonomy)
+
+
+def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, workers: int | None = None) -> pd.DataFrame:
+    """`enrichment_table(postings, taxonomy)`, computed by `workers` processes (default: one per core)."""
+    workers = workers or default_workers()
+    unique = postings.loc[~enrichment_key(postings).duplicated(), list(_INPUT_COLUMNS)]
+    if workers <= 1 or len(unique) < MIN_PARALLEL_POSTINGS:
+        return enrichment_table(unique, taxonomy)
+    chunks = [unique.iloc[i:i + CHUNK_POSTINGS] for i in range(0, len(unique), CHUNK_POSTINGS)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                             initargs=(taxonomy,)) as pool:
+        parts = list(pool.map(_enrich_chunk, chunks))
+    return pd.concat(parts, ignore_index=True).drop_duplicates(ENRICHMENT_KEY, ignore_index=True)

@@ -1,0 +1,82 @@
+"""latest_postings (pipeline/latest.py) is drop_exact_duplicates of the concatenated cleaned files."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline import columns as c
+from pipeline.cache import ProcessingCache
+from pipeline.clean import clean_postings, drop_exact_duplicates, raw_frame
+from pipeline.latest import latest_postings
+from scraper.rawstore import RawStore
+from tests.test_incremental import scrape_runs
+
+T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+
+
+def cleaned_files(tmp_path, files: list[list[dict]]):
+    """Write each list of raw rows as one cleaned cache file; return the paths and the concatenation."""
+    store = RawStore(tmp_path)
+    cache = ProcessingCache(store, "v")
+    paths, frames = [], []
+    for i, rows in enumerate(files):
+        raw = store.raw_dir / "src" / f"run{i:03d}.jsonl.gz"
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        raw.write_bytes(b"x" * (i + 1))  # the cache names files by the raw file's size
+        cache.write_cleaned(raw, clean_postings(raw_frame(rows)))
+        paths.append(cache.cleaned_path(raw))
+        frames.append(cache.read_cleaned(raw))
+    return paths, pd.concat(frames, ignore_index=True)
+
+
+def raw_row(source_id: str, fetched: int, content: int, extra: int = 0) -> dict:
+    return {"source": "src", "source_kind": "greenhouse", "source_id": source_id, "url": f"https://x/{source_id}/{extra}",
+            "title": f"ML Engineer {content}", "company": "Acme", "location": "Berlin", "posted_at": None,
+            "description_html": f"<p>Python and statistics, version {content}</p>", "description_text": None,
+            "remote_hint": None, "fetched_at": (T0 + timedelta(days=fetched)).isoformat(),
+            "hints": {"employment": "full_time"} if extra else {}}
+
+
+def test_the_scraped_store_gives_the_reference_table(tmp_path):
+    data_dir = tmp_path / "store"
+    for _ in scrape_runs(data_dir):
+        pass
+    store = RawStore(data_dir)
+    files = [list(store.iter_rows([path])) for path in store.raw_files()]
+    paths, concatenated = cleaned_files(tmp_path / "cache", files)
+    expected = drop_exact_duplicates(concatenated)
+    assert len(concatenated) > len(expected) > 0
+    pd.testing.assert_frame_equal(latest_postings(paths), expected)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 2), st.integers(0, 1), st.integers(0, 1)),
+                         min_size=1, max_size=6), min_size=1, max_size=4))
+def test_ties_and_edits_resolve_as_the_reference_does(tmp_path_factory, files):
+    """Few ids, times and contents: the same posting at the same time with the same content in two files
+    (only url and hints differ) must keep the later row, as the reference's stable sort does."""
+    rows = [[raw_row(*row) for row in file] for file in files]
+    paths, concatenated = cleaned_files(tmp_path_factory.mktemp("cache"), rows)
+    got = latest_postings(paths)
+    pd.testing.assert_frame_equal(got, drop_exact_duplicates(concatenated))
+    assert all(isinstance(h, dict) for h in got[c.HINTS])
+
+
+def test_hints_can_stay_json(tmp_path):
+    paths, _ = cleaned_files(tmp_path, [[raw_row("a", 0, 0, 1)]])
+    assert json.loads(latest_postings(paths, decode_hints=False)[c.HINTS][0]) == {"employment": "full_time"}
+
+
+def test_empty_files_are_skipped(tmp_path):
+    """An empty cleaned file types its columns without values; it must not decide the scan's schema."""
+    paths, concatenated = cleaned_files(tmp_path, [[], [raw_row("a", 0, 0)], [], [raw_row("a", 1, 1)]])
+    got = latest_postings(paths)
+    # pd.concat with an empty object column gives object; the values, and the Parquet written, are the same
+    pd.testing.assert_frame_equal(got, drop_exact_duplicates(concatenated), check_dtype=False)
+    assert got[c.TITLE].tolist() == ["ML Engineer 1"] and got[c.FIRST_SEEN_AT][0] == T0
+    only_empty, _ = cleaned_files(tmp_path / "empty", [[]])
+    assert latest_postings(only_empty).empty
