@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow
+import pyarrow.parquet as pq
 
 from pipeline import columns as c
 from pipeline.enrich import ENRICHMENT_COLUMNS, ENRICHMENT_KEY
@@ -42,6 +43,7 @@ ENRICHMENT_ROOT = "pipeline.enrich"
 MAX_ENRICHMENT_FILES = 16
 _PROJECT_PACKAGES = ("pipeline", "scraper")
 _UNREADABLE = (OSError, ValueError, pyarrow.ArrowException)
+CLEANED_REQUIRED = (c.POSTING_ID, c.HINTS, "fetched_at", c.CONTENT_HASH)
 
 
 def project_modules(module: str) -> set[str]:
@@ -90,6 +92,7 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
 class ProcessingCache:
     def __init__(self, store: RawStore, taxonomy_version: str):
         self.store = store
+        self.taxonomy_version = taxonomy_version
         self.root = store.data_dir / CACHE_DIR
         self.cleaned_dir = self.root / f"cleaned-{CLEANED_VERSION}"
         self.enriched_dir = self.root / f"enriched-{ENRICHMENT_VERSION}-{taxonomy_version}"
@@ -107,7 +110,7 @@ class ProcessingCache:
 
     def read_cleaned(self, raw_path: Path) -> pd.DataFrame | None:
         path = self.cleaned_path(raw_path)
-        frame = self._read(path, required=(c.POSTING_ID, c.HINTS, "fetched_at"))
+        frame = self._read(path, required=CLEANED_REQUIRED)
         if frame is None:
             return None
         # Stored as JSON: a column of dicts with differing keys would come back with every key in each.
@@ -117,6 +120,22 @@ class ProcessingCache:
             self._discard(path, exc)
             return None
         return frame
+
+    def cleaned_file(self, raw_path: Path) -> Path | None:
+        """The cleaned file of `raw_path` when it is there with a readable footer and the columns needed;
+        None otherwise (an unreadable one is deleted). Reads no rows: for pipeline/latest.py's scan."""
+        path = self.cleaned_path(raw_path)
+        if not path.exists():
+            return None
+        try:
+            names = set(pq.read_schema(path).names)
+        except _UNREADABLE as exc:
+            self._discard(path, exc)
+            return None
+        if not set(CLEANED_REQUIRED) <= names:
+            self._discard(path, f"columns {sorted(set(CLEANED_REQUIRED) - names)} missing")
+            return None
+        return path
 
     def write_cleaned(self, raw_path: Path, cleaned: pd.DataFrame) -> None:
         hints = [json.dumps(h or {}, sort_keys=True) for h in cleaned[c.HINTS]]

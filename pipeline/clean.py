@@ -4,6 +4,7 @@ Each function takes a DataFrame and returns a new one; I/O stays at the edges (p
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import Any, Iterable
@@ -62,9 +63,17 @@ def remote_status(hint: str, location: str, title: str) -> str:
     return "unknown"
 
 
+@functools.lru_cache(maxsize=4096)
+def _html_text(html: str) -> str:
+    """html_to_text, remembered: each weekly scrape returns the postings still open, so the same
+    description comes back in file after file of a source (about half of all raw rows). Raw files are
+    cleaned in store order, a source's weeks one after another, so a few thousand entries catch them."""
+    return html_to_text(html)
+
+
 def _text_of(html: Any, plain: Any) -> str:
     if isinstance(html, str) and html.strip():
-        return html_to_text(html)
+        return _html_text(html)
     return normalize_whitespace(plain) if isinstance(plain, str) else ""
 
 

@@ -250,8 +250,8 @@ def process(
                                "dask: a Dask cluster, every raw file each run (same dataset; see README)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: the address of a "
                                             "running cluster (tcp://host:8786); default a LocalCluster here."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="With --engine dask and no --scheduler: "
-                                          "worker processes of the LocalCluster (default: one per core)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes that match postings (pandas), "
+                                          "or of the LocalCluster (dask without --scheduler); default one per core."),
     raw_url: Optional[str] = typer.Option(None, "--raw-url", help="With --engine dask: where the workers read the "
                                           "raw store (a shared path or s3://bucket/prefix; default: the data dir)."),
 ) -> None:
@@ -260,8 +260,8 @@ def process(
 
     if engine not in ENGINES:
         raise _fail(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    if engine != "dask" and (scheduler or workers or raw_url):
-        raise _fail("--scheduler, --workers and --raw-url go with --engine dask")
+    if engine != "dask" and (scheduler or raw_url):
+        raise _fail("--scheduler and --raw-url go with --engine dask")
     cfg = _load(config, data_dir)
     if engine == "dask":
         from pipeline.dask_engine import require_dask

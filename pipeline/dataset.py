@@ -1,8 +1,15 @@
 """The cleaned dataset on disk (Parquet) and its SQL view (DuckDB).
 
     <data_dir>/dataset/<table>.parquet for each of TABLES, meta.json
+    <data_dir>/dataset/postings.parquet/week-<YYYY-Www>.parquet   postings: a folder, a file per ISO week
     <data_dir>/processing.jsonl   one line per processing run: its meta.json (dedup figures, work done)
 The folder is built beside the old one and swapped in by rename, so readers never see a mix.
+
+Postings hold the descriptions, nearly all of the dataset's bytes, so they are split by week: each file
+holds one week (the `week` column stays in it, so every file has the full schema), written with one Arrow
+schema so any reader can concatenate them. A filter on `week` then skips whole files, by name for whoever
+globs `week-2026-W1*.parquet` and by their statistics (min = max = the week) in DuckDB and
+pyarrow/pandas (`pd.read_parquet(folder, filters=[("week", ">=", "2026-W10")])`).
 """
 from __future__ import annotations
 
@@ -15,12 +22,15 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline.errors import DatasetError
 
 TABLES = (
     "postings", "skill_mentions", "weekly_area_demand", "weekly_skill_demand", "segment_area_demand",
 )
+WEEK_PARTITIONED = ("postings",)  # tables written as a folder of one file per week
 # The two logs beside the dataset, which `connect` also shows as views.
 LOG_TABLES = ("runs", "processing")
 
@@ -35,7 +45,10 @@ def write_dataset(data_dir: str | Path, tables: dict[str, pd.DataFrame], meta: d
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".dataset-"))
     try:
         for name in TABLES:
-            tables[name].to_parquet(staging / f"{name}.parquet", index=False)
+            if name in WEEK_PARTITIONED:
+                write_weekly(tables[name], staging / f"{name}.parquet")
+            else:
+                tables[name].to_parquet(staging / f"{name}.parquet", index=False)
         (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
         retired = None
         if target.exists():
@@ -48,6 +61,17 @@ def write_dataset(data_dir: str | Path, tables: dict[str, pd.DataFrame], meta: d
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def write_weekly(frame: pd.DataFrame, folder: Path) -> None:
+    """`frame` as `folder`/week-<week>.parquet, one file per value of its `week` column (rows keep their
+    order); a frame without rows is one file of the schema (week-none.parquet)."""
+    folder.mkdir(parents=True)
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    weeks = frame["week"].astype("string").fillna("none")
+    for week, rows in frame.groupby(weeks.to_numpy(), sort=True) if len(frame) else [("none", frame)]:
+        table = pa.Table.from_pandas(rows, schema=schema, preserve_index=False)
+        pq.write_table(table, folder / f"week-{week}.parquet")
 
 
 def processing_log_path(data_dir: str | Path) -> Path:
@@ -70,11 +94,22 @@ def read_processing_log(data_dir: str | Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def read_table(data_dir: str | Path, name: str) -> pd.DataFrame:
+def read_table(data_dir: str | Path, name: str, weeks: tuple[str, str] | None = None) -> pd.DataFrame:
+    """A table of the dataset; `weeks`: only the rows of that inclusive range of ISO weeks (files of other
+    weeks are not read)."""
     path = dataset_dir(data_dir) / f"{name}.parquet"
     if not path.exists():
         raise DatasetError(f"no cleaned dataset at {path.parent}: run `jobtrends process` first")
-    return pd.read_parquet(path)
+    filters = [("week", ">=", weeks[0]), ("week", "<=", weeks[1])] if weeks else None
+    if not path.is_dir():
+        return pd.read_parquet(path, filters=filters)
+    files = sorted(path.glob("week-*.parquet"))
+    if weeks:
+        files = [f for f in files if weeks[0] <= f.name[len("week-"):-len(".parquet")] <= weeks[1]] or files[:1]
+    frame = pd.read_parquet([str(f) for f in files], filters=filters)
+    if "posting_id" in frame.columns:  # the order of the table as it was built, not of its files
+        frame = frame.sort_values("posting_id", kind="stable", ignore_index=True)
+    return frame
 
 
 def read_meta(data_dir: str | Path) -> dict[str, Any]:
@@ -103,7 +138,8 @@ def connect(data_dir: str | Path) -> duckdb.DuckDBPyConnection:
     # Every timestamp we store is UTC; without this DuckDB shows them in the machine's zone.
     con.execute("SET TimeZone = 'UTC'")
     for name in TABLES if has_dataset else ():
-        path = str(folder / f"{name}.parquet").replace("'", "''")
+        table = folder / f"{name}.parquet"
+        path = str(table / "*.parquet" if table.is_dir() else table).replace("'", "''")
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
     for view, log in (("runs", runs), ("processing", processing_log_path(data_dir))):
         if log.exists():

@@ -246,8 +246,12 @@ class DedupFigures:
 
 def deduplicate(cleaned: pd.DataFrame) -> tuple[pd.DataFrame, DedupFigures]:
     """Cleaned rows (one per raw row) -> one row per job, and the figures of what was removed."""
-    exact = drop_exact_duplicates(cleaned)
+    return deduplicate_exact(drop_exact_duplicates(cleaned), len(cleaned))
+
+
+def deduplicate_exact(exact: pd.DataFrame, raw_rows: int) -> tuple[pd.DataFrame, DedupFigures]:
+    """`deduplicate` for rows already exact-deduplicated (one per posting_id) from `raw_rows` cleaned rows."""
     postings = merge_near_duplicates(exact)
-    figures = DedupFigures(raw_rows=len(cleaned), exact_duplicates=len(cleaned) - len(exact),
+    figures = DedupFigures(raw_rows=raw_rows, exact_duplicates=raw_rows - len(exact),
                            near_duplicates=len(exact) - len(postings), postings=len(postings))
     return postings, figures

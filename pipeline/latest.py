@@ -46,13 +46,14 @@ def _slim(paths: list[Path]) -> pd.DataFrame:
     return frame
 
 
-def latest_postings(paths: list[Path], decode_hints: bool = True) -> pd.DataFrame:
-    """drop_exact_duplicates(concatenation of the cleaned Parquet files at `paths`, in this order)."""
+def latest_postings(paths: list[Path], decode_hints: bool = True) -> tuple[pd.DataFrame, int]:
+    """drop_exact_duplicates(concatenation of the cleaned Parquet files at `paths`, in this order), and the
+    number of rows the files hold."""
     if not paths:
         raise ValueError("latest_postings needs at least one cleaned file")
     slim = _slim(paths)
     if slim.empty:  # every file empty: the reference's empty table, from the first file
-        return drop_exact_duplicates(_decoded(pd.read_parquet(paths[0]), decode_hints))
+        return drop_exact_duplicates(_decoded(pd.read_parquet(paths[0]), decode_hints)), 0
     seen = slim.groupby(c.POSTING_ID)["fetched_at"].agg(["min", "max"])
     chosen = slim.sort_values([*_KEYS, "file", "row"], kind="stable").drop_duplicates(c.POSTING_ID, keep="last")
     parts = []
@@ -62,7 +63,7 @@ def latest_postings(paths: list[Path], decode_hints: bool = True) -> pd.DataFram
     out = drop_exact_duplicates(_decoded(latest, decode_hints))
     out[c.FIRST_SEEN_AT] = out[c.POSTING_ID].map(seen["min"])
     out[c.LAST_SEEN_AT] = out[c.POSTING_ID].map(seen["max"])
-    return out
+    return out, len(slim)
 
 
 def _decoded(frame: pd.DataFrame, decode_hints: bool) -> pd.DataFrame:

@@ -1,6 +1,8 @@
-"""Enrichment on every core: the pandas engine's slow step, split into chunks of distinct contents.
+"""The pandas engine's slow steps on every core: cleaning raw files, and enrichment of distinct contents.
 
-Each worker process receives the taxonomy once (at start) and builds its own matcher; chunks go out as
+Cleaning workers each take a run of consecutive raw files (a source's weeks in order, so the repeated
+descriptions their memo in pipeline/clean.py catches stay with one worker) and write their cleaned files
+into the processing cache themselves; only the file names come back. Enrichment workers each receives the taxonomy once (at start) and builds its own matcher; chunks go out as
 frames of title, location, description and hints only, so little more than the text crosses the pipe.
 Worker processes are spawned, not forked: the parent may hold Arrow and DuckDB threads, and a fork would
 copy their locks. Small batches stay in this process, where they cost less than starting workers.
@@ -10,17 +12,23 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pandas as pd
 
 from pipeline import columns as c
+from pipeline.cache import ProcessingCache
+from pipeline.clean import clean_postings, raw_frame
 from pipeline.enrich import ENRICHMENT_KEY, enrichment_key, enrichment_table
 from pipeline.skills import Taxonomy
+from scraper.rawstore import RawStore
 
 # Below this many distinct contents, starting workers (a few seconds: imports and the matcher) costs more
 # than it saves.
 MIN_PARALLEL_POSTINGS = 4_000
 CHUNK_POSTINGS = 2_000
+MIN_PARALLEL_FILES = 24  # raw files to clean; fewer are cleaned here
+CHUNK_FILES = 16
 _INPUT_COLUMNS = (c.TITLE, c.LOCATION, c.DESCRIPTION, c.HINTS)
 _worker_taxonomy: Taxonomy | None = None
 
@@ -51,3 +59,26 @@ def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, worker
                              initargs=(taxonomy,)) as pool:
         parts = list(pool.map(_enrich_chunk, chunks))
     return pd.concat(parts, ignore_index=True).drop_duplicates(ENRICHMENT_KEY, ignore_index=True)
+
+
+def _clean_files(job: tuple[str, str, list[str]]) -> int:
+    data_dir, taxonomy_version, raw_paths = job
+    store = RawStore(data_dir)
+    cache = ProcessingCache(store, taxonomy_version)
+    for raw_path in map(Path, raw_paths):
+        cache.write_cleaned(raw_path, clean_postings(raw_frame(store.iter_rows([raw_path]))))
+    return len(raw_paths)
+
+
+def clean_raw_files(cache: ProcessingCache, raw_paths: list[Path], workers: int | None = None) -> None:
+    """Clean each of `raw_paths` and write it into `cache`, on `workers` processes (default: one per core)."""
+    workers = workers or default_workers()
+    jobs = [(str(cache.store.data_dir), cache.taxonomy_version, [str(p) for p in raw_paths[i:i + CHUNK_FILES]])
+            for i in range(0, len(raw_paths), CHUNK_FILES)]
+    if workers <= 1 or len(raw_paths) < MIN_PARALLEL_FILES:
+        for job in jobs:
+            _clean_files(job)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for _ in pool.map(_clean_files, jobs):
+            pass

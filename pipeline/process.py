@@ -1,8 +1,10 @@
 """The pipeline end to end: raw store -> cleaned dataset. Re-running on the same raw data gives the same tables.
 
-raw files -> clean (per file, cached) -> exact and near-duplicate merge (all rows) -> enrich: ML verdict,
-normalized fields, skills (per distinct content, cached) -> weekly tables (all weeks). Only the cached
-steps cost much, so a new run costs about its own new rows; see pipeline/cache.py.
+raw files -> clean (per file, cached) -> exact dedup (a narrow scan of the cleaned files; only each
+posting's newest row is loaded whole: pipeline/latest.py) -> near-duplicate merge -> enrich: ML verdict,
+normalized fields, skills (per distinct content, cached, on every core: pipeline/parallel.py) -> weekly
+tables (all weeks). Cleaning and enrichment cost the most and are cached, so a new run costs about its own
+new rows plus a rescan; see pipeline/cache.py. `engine="dask"` is the same on a cluster (pipeline/dask_engine.py).
 """
 from __future__ import annotations
 
@@ -20,8 +22,10 @@ from pipeline.cache import ProcessingCache
 from pipeline.classify import classify_ml
 from pipeline.clean import clean_postings, raw_frame
 from pipeline.dataset import append_processing_log, read_meta, read_table, write_dataset
-from pipeline.dedupe import DedupFigures, deduplicate
+from pipeline.dedupe import DedupFigures, deduplicate, deduplicate_exact
 from pipeline.enrich import ENRICHMENT_KEY, attach_enrichment, enrichment_key, enrichment_table
+from pipeline.latest import latest_postings
+from pipeline.parallel import clean_raw_files, enrichment_table_parallel
 from pipeline.errors import DatasetError
 from pipeline.skills import Taxonomy
 from pipeline.text import html_to_text
@@ -77,6 +81,7 @@ def process(data_dir: str | Path, taxonomy: Taxonomy, *, full: bool = False, eng
     """Build the dataset from the raw store, reading and matching only what the cache lacks.
 
     `full` empties the cache first (`jobtrends process --full`); the result is the same either way.
+    The pandas engine matches new contents on `workers` processes (default: one per core).
     `engine="dask"` runs the work on a Dask cluster instead (pipeline/dask_engine.py: the one at
     `scheduler`, else a LocalCluster of `workers` processes), reading the raw files at `raw_url` (default:
     this data directory's); it keeps no cache, and writes the same dataset.
@@ -100,9 +105,12 @@ def process(data_dir: str | Path, taxonomy: Taxonomy, *, full: bool = False, eng
     else:
         # One listing for the rows and the meta: scrapes may add files while we read.
         raw_paths = store.raw_files()
-        cleaned, parsed = _cleaned_rows(store, cache, raw_paths)
-        postings, dedup = deduplicate(cleaned)
-        enrichment, enriched = _enrichment(cache, postings, taxonomy)
+        cleaned_paths, parsed = _cleaned_files(store, cache, raw_paths, workers)
+        if cleaned_paths:
+            postings, dedup = deduplicate_exact(*latest_postings(cleaned_paths))
+        else:
+            postings, dedup = deduplicate(clean_postings(raw_frame([])))
+        enrichment, enriched = _enrichment(cache, postings, taxonomy, workers)
         raw_files, fingerprint = len(raw_paths), store.fingerprint(raw_paths)
     tables = demand_tables(postings, enrichment, taxonomy)
     postings = tables["postings"]
@@ -140,30 +148,25 @@ def process(data_dir: str | Path, taxonomy: Taxonomy, *, full: bool = False, eng
     )
 
 
-def _cleaned_rows(store: RawStore, cache: ProcessingCache, raw_paths: list[Path]) -> tuple[pd.DataFrame, int]:
-    """Every raw file's cleaned rows, from the cache or parsed now; and how many were parsed."""
-    frames, parsed = [], 0
-    for path in raw_paths:
-        frame = cache.read_cleaned(path)
-        if frame is None:
-            cleaned = clean_postings(raw_frame(store.iter_rows([path])))
-            cache.write_cleaned(path, cleaned)
-            parsed += 1
-            # Read back, so a full and an incremental run assemble the very same frame.
-            frame = cache.read_cleaned(path)
-            frame = cleaned if frame is None else frame
-        frames.append(frame)
-    if not frames:
-        return clean_postings(raw_frame([])), 0
-    return pd.concat(frames, ignore_index=True), parsed
+def _cleaned_files(store: RawStore, cache: ProcessingCache, raw_paths: list[Path],
+                   workers: int | None = None) -> tuple[list[Path], int]:
+    """Every raw file's cleaned file, cleaning (on `workers` processes) and caching the raw files that have
+    none; and how many those were.
+
+    Rows are not kept here: pipeline/latest.py reads from the files only what exact deduplication keeps."""
+    missing = [path for path in raw_paths if cache.cleaned_file(path) is None]
+    clean_raw_files(cache, missing, workers)
+    return [cache.cleaned_path(path) for path in raw_paths], len(missing)
 
 
-def _enrichment(cache: ProcessingCache, postings: pd.DataFrame, taxonomy: Taxonomy) -> tuple[pd.DataFrame, int]:
-    """Enrichment rows for every posting: cached ones, and the rest computed and cached now."""
+def _enrichment(cache: ProcessingCache, postings: pd.DataFrame, taxonomy: Taxonomy,
+                workers: int | None = None) -> tuple[pd.DataFrame, int]:
+    """Enrichment rows for every posting: cached ones, and the rest computed (on `workers` processes) and
+    cached now."""
     keys = enrichment_key(postings)
     cached = cache.read_enrichment()
     known = cached[cached[ENRICHMENT_KEY].isin(keys)]
-    fresh = enrichment_table(postings[~keys.isin(known[ENRICHMENT_KEY])], taxonomy)
+    fresh = enrichment_table_parallel(postings[~keys.isin(known[ENRICHMENT_KEY])], taxonomy, workers)
     in_use = pd.concat([known, fresh], ignore_index=True) if not known.empty else fresh
     cache.write_enrichment(fresh, in_use)
     return in_use, len(fresh)

@@ -50,7 +50,9 @@ def test_the_scraped_store_gives_the_reference_table(tmp_path):
     paths, concatenated = cleaned_files(tmp_path / "cache", files)
     expected = drop_exact_duplicates(concatenated)
     assert len(concatenated) > len(expected) > 0
-    pd.testing.assert_frame_equal(latest_postings(paths), expected)
+    got, rows = latest_postings(paths)
+    assert rows == len(concatenated)
+    pd.testing.assert_frame_equal(got, expected)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -61,22 +63,23 @@ def test_ties_and_edits_resolve_as_the_reference_does(tmp_path_factory, files):
     (only url and hints differ) must keep the later row, as the reference's stable sort does."""
     rows = [[raw_row(*row) for row in file] for file in files]
     paths, concatenated = cleaned_files(tmp_path_factory.mktemp("cache"), rows)
-    got = latest_postings(paths)
+    got, rows = latest_postings(paths)
+    assert rows == len(concatenated)
     pd.testing.assert_frame_equal(got, drop_exact_duplicates(concatenated))
     assert all(isinstance(h, dict) for h in got[c.HINTS])
 
 
 def test_hints_can_stay_json(tmp_path):
     paths, _ = cleaned_files(tmp_path, [[raw_row("a", 0, 0, 1)]])
-    assert json.loads(latest_postings(paths, decode_hints=False)[c.HINTS][0]) == {"employment": "full_time"}
+    assert json.loads(latest_postings(paths, decode_hints=False)[0][c.HINTS][0]) == {"employment": "full_time"}
 
 
 def test_empty_files_are_skipped(tmp_path):
     """An empty cleaned file types its columns without values; it must not decide the scan's schema."""
     paths, concatenated = cleaned_files(tmp_path, [[], [raw_row("a", 0, 0)], [], [raw_row("a", 1, 1)]])
-    got = latest_postings(paths)
+    got, _ = latest_postings(paths)
     # pd.concat with an empty object column gives object; the values, and the Parquet written, are the same
     pd.testing.assert_frame_equal(got, drop_exact_duplicates(concatenated), check_dtype=False)
     assert got[c.TITLE].tolist() == ["ML Engineer 1"] and got[c.FIRST_SEEN_AT][0] == T0
     only_empty, _ = cleaned_files(tmp_path / "empty", [[]])
-    assert latest_postings(only_empty).empty
+    assert latest_postings(only_empty)[0].empty

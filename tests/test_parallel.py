@@ -34,3 +34,24 @@ def test_small_batches_stay_in_this_process(monkeypatch):
     table = parallel.enrichment_table_parallel(frame, taxonomy(), workers=4)
     pd.testing.assert_frame_equal(table, enrichment_table(frame, taxonomy()))
     assert {"Python", "SQL and databases"} <= set(table["skill_names"][0])
+
+
+def test_worker_processes_clean_raw_files_into_the_cache(tmp_path, monkeypatch):
+    from pipeline.cache import ProcessingCache
+    from tests.test_incremental import scrape_runs
+
+    for _ in scrape_runs(tmp_path):
+        pass
+    store = RawStore(tmp_path)
+    raw_paths = store.raw_files()
+    cache = ProcessingCache(store, "v")
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_FILES", 2)
+    monkeypatch.setattr(parallel, "CHUNK_FILES", 3)
+    assert len(raw_paths) > 2 * parallel.CHUNK_FILES  # both workers get files
+    parallel.clean_raw_files(cache, raw_paths, workers=2)
+    for path in raw_paths:
+        expected = clean_postings(raw_frame(store.iter_rows([path])))
+        got = cache.read_cleaned(path)
+        assert got is not None
+        pd.testing.assert_frame_equal(got.drop(columns=["hints"]), expected.drop(columns=["hints"]), check_dtype=False)
+        assert got["hints"].tolist() == expected["hints"].tolist()

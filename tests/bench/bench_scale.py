@@ -8,15 +8,14 @@ directory holds no raw store. Then, in this process, `pipeline.process.process(d
 runs unchanged, with timers wrapped around the functions it calls (the pipeline is not re-implemented,
 only its pieces are timed where they are looked up):
 
-    load       raw_frame(store.iter_rows([file])) per raw file: gunzip, JSON, payload hints
-    clean      clean_postings per raw file: HTML to text, tidy fields, dates, content hash
-    cache io   ProcessingCache.write_cleaned/read_cleaned (Parquet per raw file; concatenating them is in `other`)
-    exact      drop_exact_duplicates (one row per posting_id)
-    near       merge_near_duplicates (shingles + MinHash LSH within company/title blocks)
-    keys       enrichment_key (SHA-1 of each posting's content; process computes it 3 times)
-    classify   mark_ml (the ML verdict of each distinct content)
-    normalize  normalize_postings (title, family, seniority, location, salary)
-    match      posting_skills for each distinct content (boilerplate removal + taxonomy.match)
+    clean      clean_raw_files: per raw file gunzip, JSON, payload hints (raw_frame), HTML to text, tidy fields,
+               dates, content hash (clean_postings), written to the cache; on every core (wall time)
+    cache io   ProcessingCache.cleaned_file (is each raw file's cleaned file there and readable?)
+    exact      latest_postings: narrow scan of the cleaned files, then each posting's newest row
+    near       merge_near_duplicates (exact shingle comparison within company/title blocks)
+    keys       enrichment_key (SHA-1 of each posting's content)
+    enrich     enrichment_table_parallel: ML verdict, normalization, boilerplate removal and skill matching
+               of each distinct content, on every core (wall time; the workers' parts are not split)
     enrich io  enrichment cache read/write
     aggregate  attach_enrichment + weekly_area_demand + weekly_skill_demand + segment_area_demand
     write      weeks_affected, write_dataset, processing log
@@ -24,9 +23,11 @@ only its pieces are timed where they are looked up):
 
 plus building the matcher (compiling the taxonomy, timed before `process` so `match` is the scan alone) and
 `other` (the rest of process's own time). After each stage the peak RSS so far (ru_maxrss) is recorded.
-Then, unless `--no-subprocess`: `jobtrends process --full` end to end in a fresh process under
-`/usr/bin/time -v` (wall time and peak RSS), then `--incremental` new postings added as one new raw file
-and the incremental `jobtrends process` timed the same way.
+Peak RSS there is this process's (ru_maxrss; worker processes not included). Then, unless
+`--no-subprocess`: `jobtrends process --full [--engine E]` end to end in a fresh process for each engine of
+`--engines`, its memory sampled every 0.1 s as the sum of the RSS of the process and all its children (the
+figure the 4 GB target is about), then `--incremental` new postings added as one new raw file and the
+incremental `jobtrends process` timed the same way. `--skip-instrumented` leaves out the in-process run.
 """
 from __future__ import annotations
 
@@ -34,7 +35,6 @@ import argparse
 import functools
 import json
 import os
-import re
 import resource
 import shutil
 import subprocess
@@ -60,8 +60,7 @@ from scraper.rawstore import RawStore  # noqa: E402
 from tests.bench import gen_large_corpus as gen  # noqa: E402
 
 JOBTRENDS = Path(sys.executable).with_name("jobtrends")
-STAGES = ("load", "clean", "cache io", "exact", "near", "keys", "classify", "normalize", "match", "enrich io",
-          "aggregate", "write")
+STAGES = ("clean", "cache io", "exact", "near", "keys", "enrich", "enrich io", "aggregate", "write")
 
 
 def peak_rss_mb() -> float:
@@ -106,17 +105,13 @@ def instrument(clock: StageClock) -> Callable[[], None]:
         patches.append((owner, name, original))
         setattr(owner, name, clock.wrap(stage, original))
 
-    patch(process_mod, "raw_frame", "load")
-    patch(process_mod, "clean_postings", "clean")
-    patch(cache_mod.ProcessingCache, "read_cleaned", "cache io")
-    patch(cache_mod.ProcessingCache, "write_cleaned", "cache io")
-    patch(dedupe_mod, "drop_exact_duplicates", "exact")
+    patch(process_mod, "clean_raw_files", "clean")
+    patch(cache_mod.ProcessingCache, "cleaned_file", "cache io")
+    patch(process_mod, "latest_postings", "exact")
     patch(dedupe_mod, "merge_near_duplicates", "near")
     patch(enrich_mod, "enrichment_key", "keys")
     patch(process_mod, "enrichment_key", "keys")
-    patch(enrich_mod, "mark_ml", "classify")
-    patch(enrich_mod, "normalize_postings", "normalize")
-    patch(enrich_mod, "posting_skills", "match")
+    patch(process_mod, "enrichment_table_parallel", "enrich")
     patch(cache_mod.ProcessingCache, "read_enrichment", "enrich io")
     patch(cache_mod.ProcessingCache, "write_enrichment", "enrich io")
     for name in ("attach_enrichment", "weekly_area_demand", "weekly_skill_demand", "segment_area_demand"):
@@ -167,20 +162,31 @@ def run_instrumented(data_dir: Path) -> dict[str, Any]:
 
 
 def timed_cli(args: list[str]) -> dict[str, Any]:
-    """`jobtrends <args>` in a fresh process: wall seconds and, under /usr/bin/time -v, peak RSS."""
+    """`jobtrends <args>` in a fresh process: wall seconds and the peak of its process tree's summed RSS."""
+    import psutil
+
     command = [str(JOBTRENDS), *args]
-    time_v = Path("/usr/bin/time")
-    if time_v.exists():
-        command = [str(time_v), "-v", *command]
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
-    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    tail = [line for line in done.stdout.splitlines() if line.strip()][-3:]
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(int(peak.group(1)) / 1024) if peak else None,
-            "output": " / ".join(tail)}
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(command, stdout=out, stderr=err, env={**os.environ, "COLUMNS": "200"})
+        tree, peak = psutil.Process(child.pid), 0
+        while child.poll() is None:
+            total = 0
+            try:
+                for proc in [tree, *tree.children(recursive=True)]:
+                    total += proc.memory_info().rss
+            except psutil.Error:  # a worker ended between listing and reading
+                pass
+            peak = max(peak, total)
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if child.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{stdout}\n{stderr[-3000:]}")
+    tail = [line for line in stdout.splitlines() if line.strip()][-3:]
+    return {"seconds": round(seconds, 2), "peak_tree_rss_mb": round(peak / 2**20), "output": " / ".join(tail)}
 
 
 def print_table(result: dict[str, Any]) -> None:
@@ -198,9 +204,6 @@ def print_table(result: dict[str, Any]) -> None:
     print(f"| **process (total)** | **{m['process']:.2f}** | {m['process'] / rows * 1e6:,.0f} | "
           f"{m['peak_rss_mb_after']['process']:,} |")
     print(f"| report | {m['report']:.2f} | | {m['peak_rss_mb_after']['report']:,} |")
-    for key in ("generate", "cli_full", "cli_incremental"):
-        if key in result:
-            print(f"{key}: {json.dumps(result[key])}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,18 +214,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--incremental", type=int, default=10_000, help="new postings for the incremental step")
     parser.add_argument("--no-subprocess", action="store_true", help="skip the `jobtrends process` timings")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--engines", default="pandas", help="engines for the end-to-end runs, e.g. pandas,dask")
+    parser.add_argument("--skip-instrumented", action="store_true", help="only the end-to-end runs")
     args = parser.parse_args(argv)
     result: dict[str, Any] = {}
     if args.generate and not RawStore(args.data_dir).raw_files():
         manifest = gen.generate(args.data_dir, args.generate, args.seed)
         result["generate"] = {k: manifest[k] for k in ("rows", "distinct", "files", "bytes", "seconds",
                                                        "rows_per_second")}
-    result["instrumented"] = run_instrumented(args.data_dir)
-    print_table(result)
+    if not args.skip_instrumented:
+        result["instrumented"] = run_instrumented(args.data_dir)
+        print_table(result)
     if not args.no_subprocess:
-        result["cli_full"] = timed_cli(["process", "--full", "--data-dir", str(args.data_dir)])
-        print(f"cli_full: {json.dumps(result['cli_full'])}", flush=True)
+        for engine in args.engines.split(","):
+            result[f"cli_full_{engine}"] = timed_cli(["process", "--full", "--engine", engine,
+                                                      "--data-dir", str(args.data_dir)])
+            print(f"cli_full_{engine}: {json.dumps(result[f'cli_full_{engine}'])}", flush=True)
         if args.incremental:
+            # the incremental run starts from the pandas engine's cache
+            if args.engines.split(",")[-1] != "pandas":
+                timed_cli(["process", "--full", "--data-dir", str(args.data_dir)])
             t0 = time.perf_counter()
             path = gen.add_postings(args.data_dir, args.incremental, args.seed)
             result["added"] = {"file": str(path), "postings": args.incremental,

@@ -1,0 +1,62 @@
+"""Postings on disk: a folder of one Parquet file per ISO week, read back whole or by week (pipeline/dataset.py)."""
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.dataset import connect, dataset_dir, read_table, write_weekly
+from tests.small_dataset import build_small_dataset
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return build_small_dataset(tmp_path_factory.mktemp("partitions") / "data")
+
+
+def test_each_week_is_one_file_holding_that_week(data_dir):
+    folder = dataset_dir(data_dir) / "postings.parquet"
+    postings = read_table(data_dir, "postings")
+    files = sorted(folder.glob("*.parquet"))
+    assert [f.name for f in files] == [f"week-{w}.parquet" for w in sorted(postings["week"].unique())]
+    for path in files:
+        week = path.name[len("week-"):-len(".parquet")]
+        stats = pq.ParquetFile(path).metadata.row_group(0).column(
+            pq.read_schema(path).get_field_index("week")).statistics
+        assert (stats.min, stats.max) == (week, week)  # what lets DuckDB and pyarrow skip the file
+    assert sum(pq.read_metadata(f).num_rows for f in files) == len(postings)
+    assert postings["posting_id"].is_monotonic_increasing and postings["posting_id"].is_unique
+
+
+def test_reading_some_weeks_reads_only_their_rows(data_dir):
+    postings = read_table(data_dir, "postings")
+    weeks = sorted(postings["week"].unique())
+    first, last = weeks[3], weeks[6]
+    some = read_table(data_dir, "postings", weeks=(first, last))
+    expected = postings[(postings["week"] >= first) & (postings["week"] <= last)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(some, expected)
+    assert read_table(data_dir, "postings", weeks=("1999-W01", "1999-W02")).empty
+    # an analyst's own pandas read of the folder, with a filter pushed down to the files
+    direct = pd.read_parquet(dataset_dir(data_dir) / "postings.parquet", filters=[("week", "==", first)])
+    assert sorted(direct["posting_id"]) == sorted(postings.loc[postings["week"] == first, "posting_id"])
+
+
+def test_duckdb_sees_all_weeks_as_one_table(data_dir):
+    postings = read_table(data_dir, "postings")
+    con = connect(data_dir)
+    rows, weeks = con.execute("SELECT count(*), count(DISTINCT week) FROM postings").fetchone()
+    assert (rows, weeks) == (len(postings), postings["week"].nunique())
+    week = sorted(postings["week"].unique())[2]
+    ml = con.execute("SELECT count(*) FROM postings WHERE week = ? AND is_ml", [week]).fetchone()[0]
+    assert ml == int(postings.loc[postings["week"] == week, "is_ml"].sum())
+
+
+def test_weeks_with_and_without_values_share_one_schema(tmp_path):
+    """A column empty in one week (all None) and filled in another still reads back as one table."""
+    frame = pd.DataFrame({"posting_id": ["a", "b", "c"], "week": ["2026-W01", "2026-W02", "2026-W02"],
+                          "salary_currency": [None, "USD", None], "salary_min": [None, 1.0, None]})
+    write_weekly(frame, tmp_path / "t.parquet")
+    back = pd.read_parquet(tmp_path / "t.parquet")
+    assert back["salary_currency"].tolist()[1] == "USD" and back["salary_currency"].isna().sum() == 2
+    write_weekly(frame.iloc[:0], tmp_path / "empty.parquet")
+    assert pd.read_parquet(tmp_path / "empty.parquet").columns.tolist() == frame.columns.tolist()
