@@ -13,13 +13,15 @@ import pandas as pd
 from pipeline import columns as c
 from pipeline.clean import iso_week
 
-# Columns that do not enter the weekly tables (last_seen_at does, through active postings, handled apart).
+# Columns that do not enter the weekly tables (last_seen_at does, through active postings, handled apart),
+# and the description, which content_hash stands for (it hashes title, company, location and description).
 _SEEN_COLUMNS = (c.FIRST_SEEN_AT, c.LAST_SEEN_AT, c.SEEN_ON, c.DUPLICATES)
+PREVIOUS_COLUMNS = tuple(col for col in c.POSTINGS_COLUMNS if col != c.DESCRIPTION)  # what weeks_affected reads
 
 
 def _weekly_inputs(postings: pd.DataFrame) -> pd.DataFrame:
     """posting_id -> hash of every column that can move its weekly rows, week, is_ml, week last seen."""
-    compared = [col for col in c.POSTINGS_COLUMNS if col not in _SEEN_COLUMNS]
+    compared = [col for col in PREVIOUS_COLUMNS if col not in _SEEN_COLUMNS]
     frame = postings.set_index(c.POSTING_ID)
     return pd.DataFrame({
         # As strings, so a table read back from Parquet compares equal to the one it was written from.
@@ -48,7 +50,7 @@ def weeks_affected(before: pd.DataFrame | None, after: pd.DataFrame, weeks: list
 
     Every week without `before`, or when it lacks a column of today's postings table.
     """
-    if before is None or not set(c.POSTINGS_COLUMNS) <= set(before.columns):
+    if before is None or not set(PREVIOUS_COLUMNS) <= set(before.columns):
         return list(weeks)
     first = first_changed_week(before, after)
     if first is None or not weeks:

@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import duckdb
 import pandas as pd
@@ -94,19 +94,21 @@ def read_processing_log(data_dir: str | Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def read_table(data_dir: str | Path, name: str, weeks: tuple[str, str] | None = None) -> pd.DataFrame:
+def read_table(data_dir: str | Path, name: str, weeks: tuple[str, str] | None = None,
+               columns: Sequence[str] | None = None) -> pd.DataFrame:
     """A table of the dataset; `weeks`: only the rows of that inclusive range of ISO weeks (files of other
-    weeks are not read)."""
+    weeks are not read); `columns`: only these columns."""
     path = dataset_dir(data_dir) / f"{name}.parquet"
     if not path.exists():
         raise DatasetError(f"no cleaned dataset at {path.parent}: run `jobtrends process` first")
     filters = [("week", ">=", weeks[0]), ("week", "<=", weeks[1])] if weeks else None
+    columns = list(columns) if columns is not None else None
     if not path.is_dir():
-        return pd.read_parquet(path, filters=filters)
+        return pd.read_parquet(path, filters=filters, columns=columns)
     files = sorted(path.glob("week-*.parquet"))
     if weeks:
         files = [f for f in files if weeks[0] <= f.name[len("week-"):-len(".parquet")] <= weeks[1]] or files[:1]
-    frame = pd.read_parquet([str(f) for f in files], filters=filters)
+    frame = pd.read_parquet([str(f) for f in files], filters=filters, columns=columns)
     if "posting_id" in frame.columns:  # the order of the table as it was built, not of its files
         frame = frame.sort_values("posting_id", kind="stable", ignore_index=True)
     return frame

@@ -170,18 +170,19 @@ def _batches(block: np.ndarray, size: int = BATCH_POSTINGS) -> Iterable[tuple[in
 def duplicate_groups(postings: pd.DataFrame) -> pd.Series:
     """posting_id -> id of its group (the smallest posting_id of the group); singletons map to themselves."""
     union = _UnionFind(postings[c.POSTING_ID])
-    keyed = postings.assign(
-        _company=postings[c.COMPANY].map(company_key), _title=postings[c.TITLE].map(title_key)
-    )
-    keyed = keyed[(keyed["_company"] != "") & (keyed["_title"] != "")]
-    block = keyed.groupby(["_company", "_title"], sort=False).ngroup().to_numpy()
+    # Keys and positions only: descriptions are read just for the postings that share a block.
+    keys = pd.DataFrame({"_company": postings[c.COMPANY].map(company_key).to_numpy(),
+                         "_title": postings[c.TITLE].map(title_key).to_numpy()})
+    valid = ((keys["_company"] != "") & (keys["_title"] != "")).to_numpy()
+    positions = np.flatnonzero(valid)
+    block = keys[valid].groupby(["_company", "_title"], sort=False).ngroup().to_numpy()
     if len(block):
         in_pairs = np.bincount(block)[block] >= 2
-        keyed, block = keyed[in_pairs], block[in_pairs]
-    if len(keyed) >= 2:
+        positions, block = positions[in_pairs], block[in_pairs]
+    if len(positions) >= 2:
         order = np.argsort(block, kind="stable")
-        ids = keyed[c.POSTING_ID].to_numpy()[order].tolist()
-        texts = keyed[c.DESCRIPTION].to_numpy()[order].tolist()
+        ids = postings[c.POSTING_ID].iloc[positions[order]].tolist()
+        texts = postings[c.DESCRIPTION].iloc[positions[order]].tolist()
         block = block[order]
         for lo, hi in _batches(block, BATCH_POSTINGS):
             left, right = _similar_pairs(texts[lo:hi], block[lo:hi] - block[lo])
@@ -194,23 +195,30 @@ def merge_near_duplicates(postings: pd.DataFrame) -> pd.DataFrame:
     """One row per group: the earliest member's content, all sources in `seen_on`, widest seen span."""
     if postings.empty:
         return postings.assign(**{c.SEEN_ON: pd.Series(dtype=object), c.DUPLICATES: pd.Series(dtype="int64")})
-    groups = postings[c.POSTING_ID].map(duplicate_groups(postings))
-    frame = postings.assign(_group=groups.to_numpy())
-    grouped = frame.groupby("_group")
+    # Decided on narrow columns; the kept rows are then taken once (the descriptions are most of the bytes).
+    order = [col for col in (c.POSTED_AT, c.FIRST_SEEN_AT, c.POSTING_ID) if col in postings.columns]
+    narrow = pd.DataFrame({col: postings[col].array for col in dict.fromkeys([*order, c.SOURCE, c.LAST_SEEN_AT])})
+    narrow["_group"] = postings[c.POSTING_ID].map(duplicate_groups(postings)).to_numpy()
+    narrow["_position"] = np.arange(len(narrow))
+    grouped = narrow.groupby("_group")
     spans = grouped.agg(_first=(c.FIRST_SEEN_AT, "min"), _last=(c.LAST_SEEN_AT, "max"))
     # per group: its distinct sources, sorted, and how many members it has besides the kept one
     seen_on: dict = {}
-    for group, source in zip(frame["_group"].tolist(), frame[c.SOURCE].tolist()):
+    for group, source in zip(narrow["_group"].tolist(), narrow[c.SOURCE].tolist()):
         seen_on.setdefault(group, set()).add(source)
     spans[c.SEEN_ON] = [sorted(seen_on[group]) for group in spans.index]
     spans[c.DUPLICATES] = (grouped.size() - 1).astype("int64")
     # The original is the earliest published member: a repost keeps the week of the first posting.
-    order = [col for col in (c.POSTED_AT, c.FIRST_SEEN_AT, c.POSTING_ID) if col in frame.columns]
-    keep = frame.sort_values(order).drop_duplicates("_group", keep="first")
-    keep = keep.join(spans, on="_group")
-    keep[c.FIRST_SEEN_AT] = keep["_first"]
-    keep[c.LAST_SEEN_AT] = keep["_last"]
-    out = keep.drop(columns=["_group", "_first", "_last"])
+    kept = narrow.sort_values(order).drop_duplicates("_group", keep="first")
+    kept = kept.sort_values("_position")
+    out = postings.take(kept["_position"].to_numpy())
+    of_group = spans.loc[kept["_group"].to_numpy()]
+    out[c.FIRST_SEEN_AT] = of_group["_first"].array
+    out[c.LAST_SEEN_AT] = of_group["_last"].array
+    out[c.SEEN_ON] = of_group[c.SEEN_ON].to_numpy()
+    out[c.DUPLICATES] = of_group[c.DUPLICATES].to_numpy()
+    if out[c.POSTING_ID].is_monotonic_increasing:
+        return out.reset_index(drop=True)
     return out.sort_values(c.POSTING_ID, ignore_index=True)
 
 

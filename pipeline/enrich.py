@@ -11,8 +11,10 @@ once per distinct content and keeps it in the processing cache (pipeline/cache.p
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 
+import numpy as np
 import pandas as pd
 
 from pipeline import columns as c
@@ -26,6 +28,7 @@ SKILL_AREAS = "skill_areas"  # the (area, skill) pairs of a posting, as two para
 SKILL_NAMES = "skill_names"
 ENRICHED_COLUMNS: tuple[str, ...] = (c.IS_ML, c.ML_REASON, *c.NORMALIZED_COLUMNS)
 ENRICHMENT_COLUMNS: tuple[str, ...] = (ENRICHMENT_KEY, *ENRICHED_COLUMNS, SKILL_AREAS, SKILL_NAMES)
+ENRICHMENT_INPUTS: tuple[str, ...] = (c.TITLE, c.LOCATION, c.DESCRIPTION, c.HINTS)  # all that enrichment reads
 
 
 def enrichment_key(postings: pd.DataFrame) -> pd.Series:
@@ -54,24 +57,36 @@ def enrichment_table(postings: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame
     return table
 
 
-def attach_enrichment(postings: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`postings` with ENRICHED_COLUMNS from `table` (which must hold every key), and their skill_mentions."""
-    keys = enrichment_key(postings)
+def attach_enrichment(postings: pd.DataFrame, table: pd.DataFrame,
+                      keys: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`postings` with ENRICHED_COLUMNS from `table` (which must hold every key), and their skill_mentions.
+
+    `keys`: enrichment_key(postings), when the caller has it."""
+    keys = enrichment_key(postings) if keys is None else keys
     rows = table.drop_duplicates(ENRICHMENT_KEY).set_index(ENRICHMENT_KEY)
     missing = ~keys.isin(rows.index)
     if missing.any():
         raise KeyError(f"{int(missing.sum())} postings have no enrichment row")
     rows = rows.loc[keys.to_numpy()]
-    out = postings.copy()
+    out = postings.copy(deep=False)  # only new columns are set: the descriptions are not copied
     for column in ENRICHED_COLUMNS:
         out[column] = rows[column].to_numpy()
     out[c.IS_ML] = out[c.IS_ML].astype(bool)
     for column in c.SALARY_NUMBER_COLUMNS:
         out[column] = out[column].astype("float64")
-    mentions = pd.DataFrame({
-        c.POSTING_ID: out[c.POSTING_ID].to_numpy(),
-        c.AREA: rows[SKILL_AREAS].map(list).to_numpy(),
-        c.SKILL: rows[SKILL_NAMES].map(list).to_numpy(),
-    }).explode([c.AREA, c.SKILL]).dropna(subset=[c.AREA])
-    mentions = mentions.sort_values(list(c.SKILL_MENTIONS_COLUMNS), ignore_index=True)
-    return out, mentions[list(c.SKILL_MENTIONS_COLUMNS)]
+    return out, _mentions(out[c.POSTING_ID].to_numpy(), rows[SKILL_AREAS].tolist(), rows[SKILL_NAMES].tolist())
+
+
+def _mentions(posting_ids, areas: list, skills: list) -> pd.DataFrame:
+    """The long skill_mentions table, sorted by posting_id, area, skill: built from flat arrays and
+    ordered by integer ranks (tens of millions of rows at scale; exploding and sorting strings cost minutes)."""
+    lengths = np.fromiter(map(len, areas), dtype=np.int64, count=len(areas))
+    flat_areas = np.fromiter(itertools.chain.from_iterable(areas), dtype=object, count=int(lengths.sum()))
+    flat_skills = np.fromiter(itertools.chain.from_iterable(skills), dtype=object, count=int(lengths.sum()))
+    posting_rank = np.repeat(pd.factorize(posting_ids, sort=True)[0], lengths)
+    order = np.lexsort((pd.factorize(flat_skills, sort=True)[0], pd.factorize(flat_areas, sort=True)[0], posting_rank))
+    return pd.DataFrame({
+        c.POSTING_ID: np.repeat(np.asarray(posting_ids, dtype=object), lengths)[order],
+        c.AREA: flat_areas[order],
+        c.SKILL: flat_skills[order],
+    })[list(c.SKILL_MENTIONS_COLUMNS)]

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import columns as c
 from pipeline.cache import ProcessingCache
 from pipeline.clean import clean_postings, raw_frame
-from pipeline.enrich import ENRICHMENT_KEY, enrichment_key, enrichment_table
+from pipeline.enrich import ENRICHMENT_INPUTS, ENRICHMENT_KEY, enrichment_key, enrichment_table
 from pipeline.skills import Taxonomy
 from scraper.rawstore import RawStore
 
@@ -29,7 +28,6 @@ MIN_PARALLEL_POSTINGS = 4_000
 CHUNK_POSTINGS = 2_000
 MIN_PARALLEL_FILES = 24  # raw files to clean; fewer are cleaned here
 CHUNK_FILES = 16
-_INPUT_COLUMNS = (c.TITLE, c.LOCATION, c.DESCRIPTION, c.HINTS)
 _worker_taxonomy: Taxonomy | None = None
 
 
@@ -47,10 +45,15 @@ def _enrich_chunk(chunk: pd.DataFrame) -> pd.DataFrame:
     return enrichment_table(chunk, _worker_taxonomy)
 
 
-def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, workers: int | None = None) -> pd.DataFrame:
-    """`enrichment_table(postings, taxonomy)`, computed by `workers` processes (default: one per core)."""
+def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, workers: int | None = None,
+                              keys: pd.Series | None = None) -> pd.DataFrame:
+    """`enrichment_table(postings, taxonomy)`, computed by `workers` processes (default: one per core).
+
+    `keys`: enrichment_key(postings), when the caller has it."""
     workers = workers or default_workers()
-    unique = postings.loc[~enrichment_key(postings).duplicated(), list(_INPUT_COLUMNS)]
+    repeated = (enrichment_key(postings) if keys is None else keys).duplicated().to_numpy()
+    # Selecting rows copies them; with every content distinct (the usual case) only columns are selected.
+    unique = postings.loc[~repeated, list(ENRICHMENT_INPUTS)] if repeated.any() else postings[list(ENRICHMENT_INPUTS)]
     if workers <= 1 or len(unique) < MIN_PARALLEL_POSTINGS:
         return enrichment_table(unique, taxonomy)
     chunks = [unique.iloc[i:i + CHUNK_POSTINGS] for i in range(0, len(unique), CHUNK_POSTINGS)]
