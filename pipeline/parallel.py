@@ -2,8 +2,9 @@
 
 Cleaning workers each take a run of consecutive raw files (a source's weeks in order, so the repeated
 descriptions their memo in pipeline/clean.py catches stay with one worker) and write their cleaned files
-into the processing cache themselves; only the file names come back. Enrichment workers each receives the taxonomy once (at start) and builds its own matcher; chunks go out as
-frames of title, location, description and hints only, so little more than the text crosses the pipe.
+into the processing cache themselves; nothing else comes back. Each enrichment worker receives the
+taxonomy once (at start) and builds its own matcher; chunks go out as frames of title, location,
+description and hints only, so little more than the text crosses the pipe.
 Worker processes are spawned, not forked: the parent may hold Arrow and DuckDB threads, and a fork would
 copy their locks. Small batches stay in this process, where they cost less than starting workers.
 """
