@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from pipeline import columns as c
 from pipeline.enrich import ENRICHMENT_COLUMNS, ENRICHMENT_KEY
+from pipeline.partitions import hints_as_json
 from scraper.rawstore import RAW_SUFFIX, RawStore, atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -138,8 +139,7 @@ class ProcessingCache:
         return path
 
     def write_cleaned(self, raw_path: Path, cleaned: pd.DataFrame) -> None:
-        hints = [json.dumps(h or {}, sort_keys=True) for h in cleaned[c.HINTS]]
-        atomic_write_bytes(self.cleaned_path(raw_path), _parquet_bytes(cleaned.assign(**{c.HINTS: hints})))
+        atomic_write_bytes(self.cleaned_path(raw_path), _parquet_bytes(hints_as_json(cleaned)))
 
     # --- enrichment rows, keyed by content ---
 

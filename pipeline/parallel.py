@@ -65,13 +65,12 @@ def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, worker
     return pd.concat(parts, ignore_index=True).drop_duplicates(ENRICHMENT_KEY, ignore_index=True)
 
 
-def _clean_files(job: tuple[str, str, list[str]]) -> int:
+def _clean_files(job: tuple[str, str, list[str]]) -> None:
     data_dir, taxonomy_version, raw_paths = job
     store = RawStore(data_dir)
     cache = ProcessingCache(store, taxonomy_version)
     for raw_path in map(Path, raw_paths):
         cache.write_cleaned(raw_path, clean_postings(raw_frame(store.iter_rows([raw_path]))))
-    return len(raw_paths)
 
 
 def clean_raw_files(cache: ProcessingCache, raw_paths: list[Path], workers: int | None = None) -> None:

@@ -29,6 +29,7 @@ DEDUP_BLOCK = "dedup_block"
 
 
 def hints_as_json(frame: pd.DataFrame) -> pd.DataFrame:
+    """Hints as the processing cache stores them (pipeline/cache.py), and as they cross a shuffle."""
     return frame.assign(**{c.HINTS: [json.dumps(h or {}, sort_keys=True) for h in frame[c.HINTS]]})
 
 
