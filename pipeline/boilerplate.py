@@ -25,6 +25,8 @@ import bisect
 import functools
 import re
 
+from pipeline.prefilter import Candidates, CandidateScanner
+
 __all__ = ["demand_text"]
 
 # ---- section headings ---------------------------------------------------------------------------
@@ -174,6 +176,24 @@ _SPLIT_SCAN = _starts(_SPLIT, _SPLIT_STARTS)
 _INLINE_SCAN = _starts(_INLINE, "A-Z")  # _INLINE opens with (?=[A-Z])
 
 
+def _matches(scanner: re.Pattern, found: Candidates | None, text: str, start: int, end: int):
+    """(start, end, match) of each match `_finditer` keeps: found by the scanner, or (the text's RE2
+    candidates, pipeline/prefilter.py) by trying the pattern at the candidate positions only. Same matches."""
+    if found is None:
+        return [(*m.span("_m"), m) for m in _finditer(scanner, text, start, end)]
+    if not found.any_in(start, end):
+        return []
+    kept = []
+    last_end, last_empty = start, False
+    for m in found.matches_at_each(start, end):
+        s, e = m.span()
+        if s < last_end or (s == last_end and last_empty):
+            continue
+        last_end, last_empty = e, s == e
+        kept.append((s, e, m))
+    return kept
+
+
 # ---- boilerplate sentences (matched on the lower-cased text) -----------------------------------
 _EEO = (
     r"equal (?:employment )?opportunit|affirmative action|without regard to|regardless of (?:their )?(?:race|age|sex|gender|religion|colou?r|national)"
@@ -219,6 +239,16 @@ _APPLY = (
 )
 # Every form starts at a word start (or with "$"); the look-arounds let the scan skip other positions.
 _BOILERPLATE = re.compile(rf"(?=[a-z0-9$])(?<![a-z0-9])(?:{_EEO}|{_PRIVACY}|{_BENEFITS}|{_APPLY})")
+
+
+@functools.cache
+def _scanners() -> tuple[CandidateScanner, CandidateScanner]:
+    """Hyperscan candidates (pipeline/prefilter.py) for the text's scans and for the lower-cased text's.
+    Every _INLINE match starts with a heading phrase, so the phrases alone are its candidates."""
+    phrases = [rf"(?i:{p})" for forms in _HEADINGS.values() for p in forms["inline"]] + [_ABOUT_NAME]
+    return (CandidateScanner({"inline": _INLINE, "split": _SPLIT}, {"inline": phrases},
+                             {"inline": "[A-Z]", "split": f"[{_SPLIT_STARTS}]"}),
+            CandidateScanner({"boilerplate": _BOILERPLATE}, first={"boilerplate": "(?<![a-z0-9])[a-z0-9$]"}))
 
 _COMPANY_NOUN = (r"compan(?:y|ies)|firm|startup|start-up|organi[sz]ation|leader|provider|platform|employer|agency|institution"
                  r"|enterprise|brand|marketplace|consultancy|manufacturer|supplier|non-?profit|factory|laboratory|institute"
@@ -324,8 +354,10 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _units(text: str, lines: list[tuple[int, int]] | None = None) -> list[tuple[int, int, str | None]]:
-    """(start, end, heading kind or None) for every heading and sentence, in text order."""
+def _units(text: str, lines: list[tuple[int, int]] | None = None,
+           found: dict[str, Candidates] | None = None) -> list[tuple[int, int, str | None]]:
+    """(start, end, heading kind or None) for every heading and sentence, in text order (`found`: the
+    text's Hyperscan candidates, when it has them)."""
     units: list[tuple[int, int, str | None]] = []
     for start, end in _lines(text) if lines is None else lines:
         line = text[start:end]
@@ -334,9 +366,8 @@ def _units(text: str, lines: list[tuple[int, int]] | None = None) -> list[tuple[
             units.append((start, end, kind))
             continue
         cursor = start
-        for m in _finditer(_INLINE_SCAN, text, start, end):
+        for m_start, m_end, m in _matches(_INLINE_SCAN, found and found["inline"], text, start, end):
             phrase, after = m.group("h"), m.group("after")
-            m_start, m_end = m.span("_m")
             kind = _heading_kind(phrase)
             if m_start < cursor or kind is None:
                 continue
@@ -349,22 +380,17 @@ def _units(text: str, lines: list[tuple[int, int]] | None = None) -> list[tuple[
                 # followed by " Capital…": only a multi-word heading that starts a sentence
                 if len(phrase.split()) < 2 or not _SENTENCE_START.search(text[max(start, m_start - 3):m_start]):
                     continue
-            units.extend(_sentences(text, cursor, m_start))
+            units.extend(_iter_sentences(text, cursor, m_start, found))
             units.append((m_start, m_end, kind))
             cursor = m_end
-        units.extend(_sentences(text, cursor, end))
+        units.extend(_iter_sentences(text, cursor, end, found))
     return units
 
 
-def _sentences(text: str, start: int, end: int) -> list[tuple[int, int, None]]:
+def _iter_sentences(text: str, start: int, end: int, found: dict[str, Candidates] | None = None):
     """The non-blank sentences and glued bullets of text[start:end]."""
-    return list(_iter_sentences(text, start, end))
-
-
-def _iter_sentences(text: str, start: int, end: int):
     cursor = start
-    for m in _finditer(_SPLIT_SCAN, text, start, end):
-        m_start, m_end = m.span("_m")
+    for m_start, m_end, _ in _matches(_SPLIT_SCAN, found and found["split"], text, start, end):
         if m_start == m_end and text[m_start - 1].islower() and not _glued(text, m_start):
             continue
         if m_start > cursor and text[cursor:m_start].strip():
@@ -399,7 +425,8 @@ def demand_text(text: str) -> str:
     return "".join(pieces).strip()
 
 
-def _company_lines(text: str, lower: str, lines: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+def _company_lines(text: str, lower: str, lines: list[tuple[int, int]] | None = None,
+                   found: dict[str, Candidates] | None = None) -> list[tuple[int, int]]:
     """Paragraphs about the company: a line of prose that opens with a company sentence and never
     speaks about the role or the candidate ("Ticketmaster has changed the way… We continue to shape
     innovation every day.")."""
@@ -407,7 +434,7 @@ def _company_lines(text: str, lower: str, lines: list[tuple[int, int]] | None = 
     for start, end in _lines(text) if lines is None else lines:
         if not 80 <= end - start <= 1500 or _ROLE_SIGNAL.search(lower, start, end) or _REQUIREMENT.search(lower, start, end):
             continue
-        first = next(_iter_sentences(text, start, end), None)
+        first = next(_iter_sentences(text, start, end, found), None)
         if first and _COMPANY.match(text[first[0]:first[1]].strip(" \t:;-–—•·*\"“”")):
             spans.append((start, end))
     return spans
@@ -418,7 +445,11 @@ def _decisions(text: str) -> list[tuple[int, int, str | None, bool]]:
     if not text:
         return []
     lower = text.lower()
-    boilerplate_starts = [m.start() for m in _BOILERPLATE.finditer(lower)]
+    text_scanner, lower_scanner = _scanners()
+    found = text_scanner.scan(text)
+    found_lower = lower_scanner.scan(lower)
+    boilerplate_starts = [m.start() for m in (
+        _BOILERPLATE.finditer(lower) if found_lower is None else found_lower["boilerplate"].finditer())]
 
     def boilerplate_spans(start: int, end: int) -> list[tuple[int, int]]:
         """The boilerplate parts of a unit: the whole unit, some clauses of a long one, or none."""
@@ -439,11 +470,11 @@ def _decisions(text: str) -> list[tuple[int, int, str | None, bool]]:
         return []
 
     lines = _lines(text)
-    company_lines = _company_lines(text, lower, lines)
+    company_lines = _company_lines(text, lower, lines, found)
     state = "keep"  # keep | about | drop
     kept_any = False
     out: list[tuple[int, int, str | None, bool]] = []
-    for start, end, kind in _units(text, lines):
+    for start, end, kind in _units(text, lines, found):
         if kind is None and any(ls <= start < le for ls, le in company_lines):
             out.append((start, end, None, False))
             state = "about" if not kept_any and state == "keep" else state

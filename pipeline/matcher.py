@@ -375,8 +375,15 @@ def _look_width(look_items) -> int:
 
 
 def _approx_zero_width(items, at_start, at_end, dotall):
-    """A sequence of look-arounds and anchors only."""
+    """A sequence of look-arounds and anchors only. At both edges of the pattern (an empty match such
+    as `(?=[A-Z])(?<=[a-z][.!?])`), both the look-behind and the look-ahead are consumed."""
     boundaries = [_BOUNDARY_TEXT[av] for op, av in items if op is _sre.AT and av in _BOUNDARY_TEXT]
+    behind = next((av for op, av in items if at_start and op is _sre.ASSERT and av[0] < 0), None)
+    ahead = next((av for op, av in items if at_end and op is _sre.ASSERT and av[0] > 0), None)
+    if behind is not None and ahead is not None:
+        before = _approx_sequence(list(behind[1]), True, False, dotall)[0]
+        after, _, consumed, extra = _approx_sequence(list(ahead[1]), False, True, dotall)
+        return before + after, True, True, min(_FAR, _look_width(ahead[1]) + (extra if consumed else 0))
     for i, (op, av) in enumerate(items):
         if at_end and op is _sre.ASSERT and av[0] > 0:
             before = [_BOUNDARY_TEXT[v] for o, v in items[:i] if o is _sre.AT and v in _BOUNDARY_TEXT]
