@@ -489,6 +489,30 @@ def test_payload_hints_per_source():
     assert payload_hints("greenhouse", {"metadata": "junk", "content": None}) == {}
 
 
+def test_no_named_reference_spells_a_character_of_the_pay_widget():
+    """payload_hints unescapes Greenhouse content only when "pay-range" can come out: named references
+    never give one of its characters, so a literal or a numeric reference must be there."""
+    from html.entities import html5
+
+    assert [name for name, value in html5.items() if set(value) & set("pay-range")] == []
+
+
+PAY_PIECES = ["pay-range", "&#112;", "&#x70;", "&#0112", "&#X2D;", "&#45;", "ay", "-range", "&quot;", "&lt;div class=",
+              "&gt;", "&#39;", "&amp;", "range", "p", "&#", "x", "1", "&lt;/div&gt;", "£1"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PAY_PIECES) | st.text(max_size=3), max_size=25).map("".join))
+def test_pay_widget_is_found_however_the_content_is_escaped(content):
+    import html as html_module
+
+    from pipeline import normalize
+
+    unescaped = html_module.unescape(content)
+    assert ("pay-range" in unescaped) <= ("pay-range" in content or bool(normalize._PAY_RANGE_REF.search(content)))
+    assert payload_hints("greenhouse", {"content": content}) == payload_hints("greenhouse", {"content": html_module.escape(unescaped)})
+
+
 def _raw(kind, payload, **over):
     row = {
         "source": kind, "source_kind": kind, "source_id": str(payload["id"]), "url": "https://x",
