@@ -9,7 +9,6 @@ Greenhouse/Lever/HN payloads (locations: pipeline/location.py, pay: pipeline/sal
 """
 from __future__ import annotations
 
-import html
 import re
 from typing import Any, Mapping
 
@@ -18,6 +17,7 @@ import pandas as pd
 from pipeline import columns as c
 from pipeline.location import Location, parse_location, place_in_text
 from pipeline.salary import structured_salary, text_salary
+from pipeline.text import unescape
 from scraper.sources.hackernews import first_line
 
 # --- structured hints from the raw payload ---------------------------------------------------
@@ -33,7 +33,7 @@ _PAY_RANGE_REF = re.compile(r"&#(?:0*(?:112|97|121|45|114|110|103|101)|x0*(?:70|
 
 
 def _tag_text(markup: str) -> str:
-    return " ".join(html.unescape(_TAG.sub(" ", markup)).split())
+    return " ".join(unescape(_TAG.sub(" ", markup)).split())
 
 
 def payload_hints(source_kind: Any, payload: Any) -> dict[str, str]:
@@ -67,7 +67,7 @@ def payload_hints(source_kind: Any, payload: Any) -> dict[str, str]:
                 hints["employment"] = ", ".join(map(str, value)) if isinstance(value, list) else str(value or "")
         content = str(payload.get("content") or "")
         # Unescaping every description (about 0.5 ms each) only to look for the widget: look first.
-        if ("pay-range" in content or _PAY_RANGE_REF.search(content)) and "pay-range" in (content := html.unescape(content)):
+        if ("pay-range" in content or _PAY_RANGE_REF.search(content)) and "pay-range" in (content := unescape(content)):
             block = _PAY_BLOCK.search(content) or _PAY_RANGE_ONLY.search(content)
             if block:
                 title = _tag_text(block.groupdict().get("title") or "")

@@ -15,6 +15,7 @@ Measured in tests/bench/bench_html_text.py: on one core, lxml and lexbor about 9
 """
 from __future__ import annotations
 
+import html as _html
 import importlib.util
 import re
 import threading
@@ -34,7 +35,10 @@ _DEAD = frozenset(("script", "style", "noscript", "template"))
 _RUBY = frozenset(("rt", "rp"))
 # Inside these BeautifulSoup keeps whitespace-only strings as they are.
 _PRESERVE = frozenset(("pre", "textarea"))
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+# Every run of these characters becomes one space. A lone " " already is one, so it is left unmatched
+# (most matches otherwise: one per word).
+_SPACE_CHARS = r" \t\r\f\v\u00a0\u200b"
+_SPACES = re.compile(rf"[{_SPACE_CHARS}]{{2,}}|[{_SPACE_CHARS[1:]}]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _parsers = threading.local()
 # libxml2 builds at most 2048 levels even with huge_tree and silently drops what lies deeper (BeautifulSoup,
@@ -68,6 +72,25 @@ def html_to_text(html: str, engine: Engine = DEFAULT_ENGINE) -> str:
     if engine == "lexbor":
         return normalize_whitespace(_lexbor_text(html))
     raise ValueError(f"unknown HTML-to-text engine {engine!r}: lxml, bs4 or lexbor")
+
+
+# The references escaped HTML is usually made of (Greenhouse content: about 200 in a posting), "&amp;" last.
+_COMMON_REFERENCES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&nbsp;", "\xa0"), ("&amp;", "&"))
+
+
+def unescape(text: str) -> str:
+    """html.unescape, several times faster on escaped HTML. When every "&" starts one of the common
+    references (they cannot overlap: each holds one "&"), replacing them one kind after another gives
+    html.unescape's result: no replacement makes a new "&" before "&amp;" is replaced, and a "&amp;lt;"
+    holds no "&lt;". Anything else goes to html.unescape."""
+    ampersands = text.count("&")
+    if ampersands == 0:
+        return text
+    if ampersands != sum(text.count(ref) for ref, _ in _COMMON_REFERENCES):
+        return _html.unescape(text)
+    for ref, char in _COMMON_REFERENCES:
+        text = text.replace(ref, char)
+    return text
 
 
 def normalize_whitespace(text: str) -> str:

@@ -22,6 +22,8 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import columns as c
 from pipeline.boilerplate import demand_text
@@ -136,7 +138,8 @@ def segment_area_demand(postings: pd.DataFrame, mentions: pd.DataFrame, taxonomy
     "unknown"); only (segment, week) pairs with at least one posting appear, each with all 12 areas.
     """
     ml = _ml_postings(postings)
-    hits = mentions[[c.POSTING_ID, c.AREA]].drop_duplicates()
+    areas = pd.DataFrame({c.AREA: list(c.AREA_IDS)})
+    hit_posting, hit_area = _hits(ml[c.POSTING_ID], mentions[[c.POSTING_ID, c.AREA]], areas)
     parts = []
     for segment_type in SEGMENT_TYPES:
         if segment_type not in postings.columns:
@@ -146,8 +149,14 @@ def segment_area_demand(postings: pd.DataFrame, mentions: pd.DataFrame, taxonomy
         )
         keys = [c.SEGMENT, c.WEEK]
         per = seg.groupby(keys).size().rename(c.POSTINGS).reset_index()
-        counts = hits.merge(seg, on=c.POSTING_ID).groupby([*keys, c.AREA]).size().rename(c.MENTIONS)
-        grid = per.merge(pd.DataFrame({c.AREA: list(c.AREA_IDS)}), how="cross")
+        # mentions per (segment, week) row of `per` and area, counted on integer codes
+        row_of = seg.groupby(keys).ngroup().to_numpy()[hit_posting]
+        counted = np.bincount(row_of * len(areas) + hit_area, minlength=len(per) * len(areas))
+        counts = pd.Series(counted, index=pd.MultiIndex.from_arrays(
+            [np.repeat(per[c.SEGMENT].to_numpy(), len(areas)), np.repeat(per[c.WEEK].to_numpy(), len(areas)),
+             np.tile(areas[c.AREA].to_numpy(), len(per))], names=[*keys, c.AREA]), name=c.MENTIONS)
+        counts = counts[counts > 0]
+        grid = per.merge(areas, how="cross")
         grid = grid.merge(counts.reset_index(), on=[*keys, c.AREA], how="left")
         grid[c.SEGMENT_TYPE] = segment_type
         parts.append(grid)
@@ -168,6 +177,48 @@ def segment_area_demand(postings: pd.DataFrame, mentions: pd.DataFrame, taxonomy
         ignore_index=True,
     )
     return out[columns]
+
+
+def _hits(posting_ids: pd.Series, mentions: pd.DataFrame, units: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (posting, unit) pairs of `mentions` as integer codes: the position of the posting in
+    `posting_ids` and of the unit (its key columns: area, or area and skill) in `units`; mentions of
+    other postings or units are left out. Arrow hash lookups and integer keys, not string merges: at a
+    million raw rows `mentions` has 14 million rows."""
+    posting = _positions(mentions[c.POSTING_ID], posting_ids)
+    unit_of_key = np.zeros(len(units), dtype=np.int64)  # each unit's key in mixed radix over its columns
+    key = np.zeros(len(mentions), dtype=np.int64)
+    known = posting >= 0
+    radix = 1
+    for column in units.columns:
+        values = pd.Series(pd.unique(units[column].to_numpy()))
+        code = _positions(mentions[column], values)
+        known &= code >= 0
+        key = key * len(values) + code
+        unit_of_key = unit_of_key * len(values) + _positions(units[column], values)
+        radix *= len(values)
+    unit_at = np.full(radix, -1, dtype=np.int64)
+    unit_at[unit_of_key] = np.arange(len(units))
+    unit = np.where(known, unit_at[np.where(known, key, 0)], -1)
+    keep = unit >= 0
+    pair = np.unique(posting[keep].astype(np.int64) * len(units) + unit[keep])
+    return pair // len(units), pair % len(units)
+
+
+def _positions(values: pd.Series, value_set: pd.Series) -> np.ndarray:
+    """Position of each value in `value_set` (distinct values), -1 where it is not there."""
+    found = pc.index_in(_arrow_strings(values), value_set=_arrow_strings(value_set))
+    return found.fill_null(-1).to_numpy().astype(np.int64)
+
+
+def _arrow_strings(values: pd.Series) -> pa.Array:
+    array = values.array
+    if isinstance(array, pd.arrays.ArrowStringArray):
+        arrow = pa.array(array)
+    else:
+        arrow = pa.array(np.asarray(array, dtype=object), from_pandas=True)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    return arrow.cast(pa.large_string())
 
 
 def _ml_postings(postings: pd.DataFrame) -> pd.DataFrame:
@@ -259,13 +310,8 @@ def _demand(
     weeks = iso_week(mondays).astype(str).tolist()
 
     n_new, n_active = _new_and_active(start, end, np.zeros(len(start), dtype="int64"), 1, n_weeks)
-    unit_codes = units.reset_index(drop=True).reset_index().rename(columns={"index": "_unit"})
-    hits = (mentions.drop_duplicates()
-            .merge(unit_codes, on=keys)[[c.POSTING_ID, "_unit"]]
-            .drop_duplicates()
-            .merge(spans.assign(start=start, end=end), on=c.POSTING_ID))
-    k_new, k_active = _new_and_active(hits["start"].to_numpy(), hits["end"].to_numpy(),
-                                      hits["_unit"].to_numpy(), len(units), n_weeks)
+    hit_posting, hit_unit = _hits(spans[c.POSTING_ID], mentions, units.reset_index(drop=True))
+    k_new, k_active = _new_and_active(start[hit_posting], end[hit_posting], hit_unit, len(units), n_weeks)
     n_new = np.broadcast_to(n_new, k_new.shape)
     n_active = np.broadcast_to(n_active, k_new.shape)
 

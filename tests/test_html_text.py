@@ -130,3 +130,28 @@ def test_lxml_equals_reference_on_generated_html(html):
 def test_lexbor_never_fails(html):
     pytest.importorskip("selectolax.lexbor")
     assert isinstance(html_to_text(html, "lexbor"), str)
+
+
+ESCAPED = ["&lt;", "&gt;", "&quot;", "&#39;", "&nbsp;", "&amp;", "&amp;lt;", "&ampx", "&lt", "&#391;", "&#x27;",
+           "&copy;", "&", ";", "lt;", "<p>", "a", " ", "é"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(ESCAPED) | st.text(max_size=3), max_size=30).map("".join))
+def test_unescape_is_html_unescape(text):
+    import html
+
+    from pipeline.text import unescape
+
+    assert unescape(text) == html.unescape(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=" \t\r\f\v\u00a0\u200b\nab\u2028", max_size=40))
+def test_whitespace_runs_become_one_space(text):
+    """Lone spaces are left unmatched (speed); every run still becomes exactly one space."""
+    import re
+
+    from pipeline.text import _SPACES
+
+    assert _SPACES.sub(" ", text) == re.sub("[ \t\r\f\v\u00a0\u200b]+", " ", text)

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from pipeline import columns as c
 from pipeline.clean import raw_frame
@@ -213,3 +214,31 @@ def test_demo_planted_trends_come_out_rising_and_falling(demo_tables):
     short = weekly_area_demand(demo_tables["postings"], demo_tables["skill_mentions"], "v", window=4, lag=4)
     short_last = short[short[c.WEEK] == short[c.WEEK].max()].set_index(c.AREA)
     assert (short_last.loc[list(planted), c.P_VALUE] > last.loc[list(planted), c.P_VALUE]).all()
+
+
+IDS = ["p1", "p2", "p3", "p4"]
+UNIT_ROWS = [("math", "bayes"), ("math", "calculus"), ("teamwork", "teamwork"), ("python", "python")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([*IDS, "other"]), st.sampled_from(UNIT_ROWS + [("math", "other"), ("x", "bayes")])),
+                max_size=30),
+       st.sets(st.sampled_from(IDS), min_size=1), st.booleans(), st.booleans())
+def test_hits_are_the_distinct_known_pairs(rows, known_ids, by_skill, arrow_strings):
+    """The integer-coded (posting, unit) pairs are those the string merges gave: distinct, known
+    postings and units only, whatever the string storage."""
+    from pipeline.trends import _hits
+
+    dtype = "str" if arrow_strings else object
+    mentions = pd.DataFrame([(p, a, s) for p, (a, s) in rows], columns=[c.POSTING_ID, c.AREA, c.SKILL], dtype=dtype)
+    units = pd.DataFrame(UNIT_ROWS, columns=[c.AREA, c.SKILL])
+    if not by_skill:
+        units, mentions = units[[c.AREA]].drop_duplicates(ignore_index=True), mentions[[c.POSTING_ID, c.AREA]]
+    posting_ids = pd.Series(sorted(known_ids))
+    spans = pd.DataFrame({c.POSTING_ID: posting_ids, "_posting": range(len(posting_ids))})
+    keys = list(units.columns)
+    expected = (mentions.astype(object).drop_duplicates()
+                .merge(units.reset_index().rename(columns={"index": "_unit"}), on=keys)
+                .merge(spans, on=c.POSTING_ID)[["_posting", "_unit"]].drop_duplicates())
+    posting, unit = _hits(posting_ids, mentions, units)
+    assert sorted(zip(posting.tolist(), unit.tolist())) == sorted(map(tuple, expected.to_numpy().tolist()))
