@@ -2,6 +2,12 @@
 
     <data_dir>/cache/cleaned-<code>/<source>/<run_id>-<bytes>.parquet   clean_postings() of one raw file
     <data_dir>/cache/enriched-<code>-<taxonomy>/<digest>.parquet       enrichment rows (pipeline/enrich.py)
+    <data_dir>/cache/near-<code>/state.parquet                          near-duplicate state (pipeline/dedupe.py)
+
+The near-duplicate state is one row per posting the last `process` deduplicated: posting_id,
+content_hash, and `similar_ids`, the members whose descriptions it is similar to (each pair once, under
+its smaller id), so the next run compares only new and changed postings (`incremental_duplicate_groups`).
+It is one file, so a run reads either the whole state of one earlier run or none.
 
 Raw files never change once written (scraper/rawstore.py); the byte size in the name still guards
 against one replaced by hand. `<code>` hashes the source of every project module that computes the
@@ -22,11 +28,14 @@ import logging
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import columns as c
+from pipeline.dedupe import PAIR_COLUMNS, NearDuplicates
 from pipeline.enrich import ENRICHMENT_COLUMNS, ENRICHMENT_KEY
 from pipeline.partitions import hints_as_json
 from scraper.rawstore import RAW_SUFFIX, RawStore, atomic_write_bytes
@@ -39,6 +48,9 @@ PIPELINE_VERSION = 1
 CACHE_DIR = "cache"
 CLEANED_ROOT = "pipeline.clean"  # clean_postings and raw_frame, and what they import
 ENRICHMENT_ROOT = "pipeline.enrich"
+NEAR_DUPLICATES_ROOT = "pipeline.dedupe"
+NEAR_DUPLICATES_FILE = "state.parquet"
+SIMILAR_IDS = "similar_ids"
 # Each process that computes anything new adds one enrichment file; past this many they are merged
 # into one holding only the rows the dataset uses.
 MAX_ENRICHMENT_FILES = 16
@@ -82,12 +94,41 @@ def code_version(root: str) -> str:
 # versions of the code it runs, not of the files now on disk.
 CLEANED_VERSION = code_version(CLEANED_ROOT)
 ENRICHMENT_VERSION = code_version(ENRICHMENT_ROOT)
+NEAR_DUPLICATES_VERSION = code_version(NEAR_DUPLICATES_ROOT)
 
 
-def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+def _parquet_bytes(frame: pd.DataFrame | pyarrow.Table) -> bytes:
     buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
+    if isinstance(frame, pyarrow.Table):
+        pq.write_table(frame, buffer)
+    else:
+        frame.to_parquet(buffer, index=False)
     return buffer.getvalue()
+
+
+def near_duplicates_table(state: NearDuplicates) -> pyarrow.Table:
+    """One row per member: posting_id, content_hash, and the ids it is similar to, each pair under its
+    first id (a list column keeps the members and the pairs in one file)."""
+    ids = state.members.index.to_numpy(dtype=object)
+    owner = pd.Index(ids).get_indexer(state.pairs[PAIR_COLUMNS[0]])
+    if (owner < 0).any():
+        raise ValueError("a near-duplicate pair names a posting that is not a member")
+    order = np.argsort(owner, kind="stable")
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=len(ids)))]).astype(np.int32)
+    similar = pyarrow.ListArray.from_arrays(
+        offsets, pyarrow.array(state.pairs[PAIR_COLUMNS[1]].to_numpy(dtype=object)[order], pyarrow.string()))
+    return pyarrow.table({c.POSTING_ID: pyarrow.array(ids, pyarrow.string()),
+                          c.CONTENT_HASH: pyarrow.array(state.members.to_numpy(dtype=object), pyarrow.string()),
+                          SIMILAR_IDS: similar})
+
+
+def near_duplicates_from_table(table: pyarrow.Table) -> NearDuplicates:
+    """`near_duplicates_table` read back; raises ArrowException, KeyError or TypeError when the table is not one."""
+    ids = table.column(c.POSTING_ID).to_numpy(zero_copy_only=False)
+    similar = table.column(SIMILAR_IDS).combine_chunks()
+    pairs = pd.DataFrame({PAIR_COLUMNS[0]: ids[pc.list_parent_indices(similar).to_numpy()],
+                          PAIR_COLUMNS[1]: pc.list_flatten(similar).to_numpy(zero_copy_only=False)})
+    return NearDuplicates(pd.Series(table.column(c.CONTENT_HASH).to_numpy(zero_copy_only=False), index=ids), pairs)
 
 
 class ProcessingCache:
@@ -97,6 +138,8 @@ class ProcessingCache:
         self.root = store.data_dir / CACHE_DIR
         self.cleaned_dir = self.root / f"cleaned-{CLEANED_VERSION}"
         self.enriched_dir = self.root / f"enriched-{ENRICHMENT_VERSION}-{taxonomy_version}"
+        self.near_dir = self.root / f"near-{NEAR_DUPLICATES_VERSION}"
+        self.near_duplicates_path = self.near_dir / NEAR_DUPLICATES_FILE
         self.discarded = 0  # unreadable files deleted this run (their content is computed again)
 
     def clear(self) -> None:
@@ -169,6 +212,22 @@ class ProcessingCache:
     def _enrichment_files(self) -> list[Path]:
         return sorted(self.enriched_dir.glob("*.parquet")) if self.enriched_dir.exists() else []
 
+    # --- near-duplicate state, one file ---
+
+    def read_near_duplicates(self) -> NearDuplicates | None:
+        """The state the last successful process left; None when there is none (or it was unreadable)."""
+        path = self.near_duplicates_path
+        if not path.exists():
+            return None
+        try:
+            return near_duplicates_from_table(pq.read_table(path))
+        except (*_UNREADABLE, KeyError, TypeError) as exc:
+            self._discard(path, exc)
+            return None
+
+    def write_near_duplicates(self, state: NearDuplicates) -> None:
+        atomic_write_bytes(self.near_duplicates_path, _parquet_bytes(near_duplicates_table(state)))
+
     # --- housekeeping ---
 
     def prune_other_versions(self) -> None:
@@ -176,7 +235,7 @@ class ProcessingCache:
         if not self.root.exists():
             return
         for folder in self.root.iterdir():
-            if folder.is_dir() and folder not in (self.cleaned_dir, self.enriched_dir):
+            if folder.is_dir() and folder not in (self.cleaned_dir, self.enriched_dir, self.near_dir):
                 shutil.rmtree(folder, ignore_errors=True)
 
     def _read(self, path: Path, required: tuple[str, ...]) -> pd.DataFrame | None:

@@ -14,6 +14,16 @@ as one number, made specific to its block — and a sparse incidence matrix (pos
 its transpose gives the shared-shingle count of every such pair at once; a pair is the same job when
 shared / (|a| + |b| - shared) >= JACCARD_THRESHOLD, the very float `jaccard` computes. On 100,000 generated
 raw rows (tests/bench/bench_dedupe.py) this replaced per-block MinHash LSH and Python set intersections.
+
+Incremental runs (`incremental_duplicate_groups`, from pipeline/process.py) start from the last run's
+state (`NearDuplicates`, kept by pipeline/cache.py in `cache/near-<code>/state.parquet`): every similar
+pair found, and the (posting_id, content_hash) of every posting it was decided for. content_hash covers
+title, company and description, so a posting with the same id and hash has the same block and shingles:
+its pairs with other such postings still hold and are kept, never multiplied again. Only new or changed
+postings are compared, with every posting of their blocks (their rows times the block's matrix); pairs
+with a posting gone or changed are dropped. Empty descriptions (one job per block: jaccard(∅, ∅) == 1.0)
+are linked afresh every run. The pairs, and so the groups, are those a full comparison gives
+(tests/test_near_state.py); the dask engine keeps no state and compares everything.
 """
 from __future__ import annotations
 
@@ -37,6 +47,7 @@ MAX_WORDS = 800  # the opening of a description is enough to tell copies apart, 
 BATCH_POSTINGS = 4096  # blocks are compared a batch at a time: whole blocks, about this many postings
 
 _WORD = re.compile(r"[a-z0-9]+")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]")  # found in a text, the lowercased text has a word
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}")
 _TITLE_NOISE = re.compile(r"\b(remote|hybrid|onsite|on-site|us|usa|uk|eu|emea|apac|anywhere|req\s*\d+|\d{4,})\b")
 _COMPANY_SUFFIX = re.compile(
@@ -136,24 +147,45 @@ def _shingle_matrix(texts: Iterable[str], blocks: np.ndarray) -> sparse.csr_matr
     return matrix
 
 
-def _similar_pairs(texts: list[str], blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row pairs (i < j) of one block whose descriptions have Jaccard >= JACCARD_THRESHOLD."""
+def _similar_pairs(texts: list[str], blocks: np.ndarray,
+                   dirty: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (i < j) of one block whose non-empty descriptions have Jaccard >= JACCARD_THRESHOLD.
+
+    With `dirty` (a mask of the rows), only the pairs with at least one dirty row: the dirty rows times
+    every row, so the clean rows' products with each other, known from an earlier run, are never computed.
+    Empty descriptions share no shingle; `_empty_pairs` pairs them.
+    """
     matrix = _shingle_matrix(texts, blocks)
     sizes = np.diff(matrix.indptr).astype(np.int64)
-    shared = sparse.triu(matrix @ matrix.T, k=1).tocoo()
-    left, right = shared.row.astype(np.int64), shared.col.astype(np.int64)
-    common = shared.data.astype(np.int64)
+    dirty = np.ones(len(blocks), dtype=bool) if dirty is None else dirty
+    rows = np.flatnonzero(dirty)
+    shared = (matrix[rows] @ matrix.T).tocoo()
+    left, right = rows[shared.row], shared.col.astype(np.int64)
+    # each pair once: a dirty row with every clean row, and with the dirty rows after it
+    once = ~dirty[right] | (left < right)
+    left, right = np.minimum(left, right)[once], np.maximum(left, right)[once]
+    common = shared.data[once].astype(np.int64)
     # the same division as `jaccard`: len(a & b) / len(a | b), as a float64
     similar = common / (sizes[left] + sizes[right] - common) >= JACCARD_THRESHOLD
-    left, right = left[similar], right[similar]
-    # two empty descriptions in one block: jaccard(∅, ∅) == 1.0, and they share no column
-    empty = np.flatnonzero(sizes == 0)
-    if len(empty) > 1:
-        order = empty[np.argsort(blocks[empty], kind="stable")]
-        same = blocks[order[1:]] == blocks[order[:-1]]
-        left = np.concatenate([left, order[:-1][same]])
-        right = np.concatenate([right, order[1:][same]])
-    return left, right
+    return left[similar], right[similar]
+
+
+def _has_words(texts: list[str]) -> np.ndarray:
+    """Whether each text has a word, i.e. a shingle: without lowercasing the texts that show an ASCII
+    letter or digit at once (nearly all), exactly as `shingles` reads the rest."""
+    return np.fromiter((bool(_ASCII_WORD.search(text or "") or _WORD.search((text or "").lower())) for text in texts),
+                       dtype=bool, count=len(texts))
+
+
+def _empty_pairs(empty: np.ndarray, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs chaining the empty descriptions of each block (rows sorted by block): jaccard(∅, ∅) == 1.0.
+
+    A chain, not every pair, so it is cheap however many there are; it is recomputed on every run (it
+    needs no shingles) and never kept in the state, where a removed link would split the chain.
+    """
+    rows = np.flatnonzero(empty)
+    same = blocks[rows[1:]] == blocks[rows[:-1]]
+    return rows[:-1][same], rows[1:][same]
 
 
 def _batches(block: np.ndarray, size: int = BATCH_POSTINGS) -> Iterable[tuple[int, int]]:
@@ -167,38 +199,134 @@ def _batches(block: np.ndarray, size: int = BATCH_POSTINGS) -> Iterable[tuple[in
             lo = cut
 
 
-def duplicate_groups(postings: pd.DataFrame) -> pd.Series:
-    """posting_id -> id of its group (the smallest posting_id of the group); singletons map to themselves."""
-    union = _UnionFind(postings[c.POSTING_ID])
-    # Keys and positions only: descriptions are read just for the postings that share a block.
+PAIR_COLUMNS = ("posting_id", "similar_id")  # a similar pair of postings by id, the smaller id first
+
+
+@dataclass(frozen=True)
+class NearDuplicates:
+    """What an incremental run starts from: every similar pair among `members`, the postings it was decided
+    for (posting_id -> content_hash). content_hash covers title, company and description, so a member
+    whose hash is unchanged sits in the same block with the same shingles, and its pairs with other such
+    members still hold. Pairs of empty descriptions are left out: `_empty_pairs` finds them every run."""
+
+    members: pd.Series  # content_hash, indexed by posting_id
+    pairs: pd.DataFrame  # PAIR_COLUMNS
+
+
+def _blocks(postings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the postings that share their (company, title) block with another, ordered by block,
+    and their block numbers: the only postings ever compared."""
     keys = pd.DataFrame({"_company": postings[c.COMPANY].map(company_key).to_numpy(),
                          "_title": postings[c.TITLE].map(title_key).to_numpy()})
     valid = ((keys["_company"] != "") & (keys["_title"] != "")).to_numpy()
     positions = np.flatnonzero(valid)
-    block = keys[valid].groupby(["_company", "_title"], sort=False).ngroup().to_numpy()
+    block = keys[valid].groupby(["_company", "_title"], sort=False).ngroup().to_numpy(dtype=np.int64)
     if len(block):
         in_pairs = np.bincount(block)[block] >= 2
         positions, block = positions[in_pairs], block[in_pairs]
-    if len(positions) >= 2:
-        order = np.argsort(block, kind="stable")
-        ids = postings[c.POSTING_ID].iloc[positions[order]].tolist()
-        texts = postings[c.DESCRIPTION].iloc[positions[order]].tolist()
-        block = block[order]
-        for lo, hi in _batches(block, BATCH_POSTINGS):
-            left, right = _similar_pairs(texts[lo:hi], block[lo:hi] - block[lo])
-            for i, j in zip(left.tolist(), right.tolist()):
-                union.union(ids[lo + i], ids[lo + j])
-    return pd.Series({pid: union.find(pid) for pid in postings[c.POSTING_ID]}, name="group_id")
+    order = np.argsort(block, kind="stable")
+    return positions[order], block[order]
 
 
-def merge_near_duplicates(postings: pd.DataFrame) -> pd.DataFrame:
-    """One row per group: the earliest member's content, all sources in `seen_on`, widest seen span."""
+def _pairs_with(compare: np.ndarray, texts: list[str], block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs of similar non-empty descriptions with at least one row to `compare` (rows sorted by
+    block), over the blocks that hold such a row, a batch of whole blocks at a time."""
+    rows = np.flatnonzero(np.isin(block, block[compare]))
+    lefts, rights = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for lo, hi in _batches(block[rows], BATCH_POSTINGS) if len(rows) else ():
+        batch = rows[lo:hi]
+        left, right = _similar_pairs([texts[i] for i in batch], block[batch] - block[batch[0]], compare[batch])
+        lefts.append(batch[left])
+        rights.append(batch[right])
+    return np.concatenate(lefts), np.concatenate(rights)
+
+
+def _pair_frame(ids: np.ndarray, left: np.ndarray, right: np.ndarray) -> pd.DataFrame:
+    """Row pairs as posting-id pairs, the smaller id first: one spelling per pair, whichever row came first."""
+    first, second = ids[left], ids[right]
+    swap = (first > second).astype(bool)
+    return pd.DataFrame({PAIR_COLUMNS[0]: np.where(swap, second, first),
+                         PAIR_COLUMNS[1]: np.where(swap, first, second)})
+
+
+def _groups(ids: pd.Series, *pair_lists: Iterable[tuple[str, str]]) -> pd.Series:
+    """posting_id -> smallest posting_id of its connected component: the same whichever pairs link it."""
+    union = _UnionFind(ids)
+    for pairs in pair_lists:
+        for a, b in pairs:
+            union.union(a, b)
+    return pd.Series({pid: union.find(pid) for pid in ids}, name="group_id")
+
+
+def _groups_and_pairs(postings: pd.DataFrame, dirty: np.ndarray,
+                      kept: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """The groups, given the pairs already `kept` among the postings that are not `dirty` (a mask of the
+    rows); and every similar pair of non-empty descriptions, kept and new."""
+    positions, block = _blocks(postings)
+    # Descriptions are read just for the postings that share a block.
+    ids = postings[c.POSTING_ID].to_numpy(dtype=object)[positions]
+    texts = postings[c.DESCRIPTION].iloc[positions].tolist()
+    empty = ~_has_words(texts)
+    new = _pair_frame(ids, *_pairs_with(dirty[positions] & ~empty, texts, block))
+    pairs = pd.concat([kept, new], ignore_index=True) if len(kept) else new
+    empty_left, empty_right = _empty_pairs(empty, block)
+    groups = _groups(postings[c.POSTING_ID], zip(pairs[PAIR_COLUMNS[0]], pairs[PAIR_COLUMNS[1]]),
+                     zip(ids[empty_left], ids[empty_right]))
+    return groups, pairs
+
+
+def duplicate_groups(postings: pd.DataFrame) -> pd.Series:
+    """posting_id -> id of its group (the smallest posting_id of the group); singletons map to themselves."""
+    return _groups_and_pairs(postings, np.ones(len(postings), dtype=bool), _no_pairs())[0]
+
+
+def incremental_duplicate_groups(postings: pd.DataFrame,
+                                 previous: NearDuplicates | None) -> tuple[pd.Series, NearDuplicates]:
+    """`duplicate_groups(postings)` from the pairs `previous` holds, comparing only the postings it was not
+    decided for (new, or with another content_hash) with their blocks; and the state for the next run.
+
+    Pairs of two unchanged members are kept as they are; pairs with a member gone or changed are dropped,
+    and a changed member is compared again. So the pairs are exactly those a full comparison finds.
+    """
+    # copies: the state outlives the frame and its descriptions
+    members = pd.Series(postings[c.CONTENT_HASH].to_numpy(dtype=object, copy=True),
+                        index=postings[c.POSTING_ID].to_numpy(dtype=object, copy=True))
+    unchanged = _unchanged(members, previous)
+    kept = _pairs_among(previous.pairs, members.index[unchanged]) if previous is not None else _no_pairs()
+    groups, pairs = _groups_and_pairs(postings, ~unchanged, kept)
+    return groups, NearDuplicates(members, pairs)
+
+
+def _unchanged(members: pd.Series, previous: NearDuplicates | None) -> np.ndarray:
+    """Which of `members` `previous` holds with the same content_hash."""
+    if previous is None:
+        return np.zeros(len(members), dtype=bool)
+    return previous.members.reindex(members.index).to_numpy() == members.to_numpy()
+
+
+def _pairs_among(pairs: pd.DataFrame, ids: Iterable[str]) -> pd.DataFrame:
+    # a set: Series.isin against a large object Index took a second for a few thousand pairs
+    among = set(ids)
+    both = [a in among and b in among for a, b in zip(pairs[PAIR_COLUMNS[0]], pairs[PAIR_COLUMNS[1]])]
+    return pairs[np.array(both, dtype=bool)].reset_index(drop=True)
+
+
+def _no_pairs() -> pd.DataFrame:
+    return pd.DataFrame({col: pd.Series(dtype=object) for col in PAIR_COLUMNS})
+
+
+def merge_near_duplicates(postings: pd.DataFrame, groups: pd.Series | None = None) -> pd.DataFrame:
+    """One row per group: the earliest member's content, all sources in `seen_on`, widest seen span.
+
+    `groups` is `duplicate_groups(postings)` when already known (an incremental run's)."""
     if postings.empty:
         return postings.assign(**{c.SEEN_ON: pd.Series(dtype=object), c.DUPLICATES: pd.Series(dtype="int64")})
     # Decided on narrow columns; the kept rows are then taken once (the descriptions are most of the bytes).
     order = [col for col in (c.POSTED_AT, c.FIRST_SEEN_AT, c.POSTING_ID) if col in postings.columns]
     narrow = pd.DataFrame({col: postings[col].array for col in dict.fromkeys([*order, c.SOURCE, c.LAST_SEEN_AT])})
-    narrow["_group"] = postings[c.POSTING_ID].map(duplicate_groups(postings)).to_numpy()
+    if groups is None:
+        groups = duplicate_groups(postings)
+    narrow["_group"] = postings[c.POSTING_ID].map(groups).to_numpy()
     narrow["_position"] = np.arange(len(narrow))
     grouped = narrow.groupby("_group")
     spans = grouped.agg(_first=(c.FIRST_SEEN_AT, "min"), _last=(c.LAST_SEEN_AT, "max"))
@@ -257,9 +385,11 @@ def deduplicate(cleaned: pd.DataFrame) -> tuple[pd.DataFrame, DedupFigures]:
     return deduplicate_exact(drop_exact_duplicates(cleaned), len(cleaned))
 
 
-def deduplicate_exact(exact: pd.DataFrame, raw_rows: int) -> tuple[pd.DataFrame, DedupFigures]:
-    """`deduplicate` for rows already exact-deduplicated (one per posting_id) from `raw_rows` cleaned rows."""
-    postings = merge_near_duplicates(exact)
+def deduplicate_exact(exact: pd.DataFrame, raw_rows: int,
+                      groups: pd.Series | None = None) -> tuple[pd.DataFrame, DedupFigures]:
+    """`deduplicate` for rows already exact-deduplicated (one per posting_id) from `raw_rows` cleaned rows
+    (`groups`: their `duplicate_groups`, when known)."""
+    postings = merge_near_duplicates(exact, groups)
     figures = DedupFigures(raw_rows=raw_rows, exact_duplicates=raw_rows - len(exact),
                            near_duplicates=len(exact) - len(postings), postings=len(postings))
     return postings, figures

@@ -1,10 +1,12 @@
 """The pipeline end to end: raw store -> cleaned dataset. Re-running on the same raw data gives the same tables.
 
 raw files -> clean (per file, cached) -> exact dedup (a narrow scan of the cleaned files; only each
-posting's newest row is loaded whole: pipeline/latest.py) -> near-duplicate merge -> enrich: ML verdict,
+posting's newest row is loaded whole: pipeline/latest.py) -> near-duplicate merge (new and changed
+postings compared with their blocks, the other pairs from the cached state) -> enrich: ML verdict,
 normalized fields, skills (per distinct content, cached, on every core: pipeline/parallel.py) -> weekly
-tables (all weeks). Cleaning and enrichment cost the most and are cached, so a new run costs about its own
-new rows plus a rescan; see pipeline/cache.py. `engine="dask"` is the same on a cluster (pipeline/dask_engine.py).
+tables (all weeks). Cleaning, near-duplicate pairs and enrichment cost the most and are cached, so a new
+run costs about its own new rows plus a rescan; see pipeline/cache.py. `engine="dask"` is the same on a
+cluster (pipeline/dask_engine.py).
 """
 from __future__ import annotations
 
@@ -23,7 +25,9 @@ from pipeline.cache import ProcessingCache
 from pipeline.classify import classify_ml
 from pipeline.clean import clean_postings, raw_frame
 from pipeline.dataset import append_processing_log, read_meta, read_table, write_dataset
-from pipeline.dedupe import DedupFigures, deduplicate, deduplicate_exact
+from pipeline.dedupe import (
+    DedupFigures, NearDuplicates, deduplicate, deduplicate_exact, incremental_duplicate_groups,
+)
 from pipeline.enrich import (
     ENRICHMENT_INPUTS, ENRICHMENT_KEY, attach_enrichment, enrichment_key, enrichment_table,
 )
@@ -110,15 +114,15 @@ def process(data_dir: str | Path, taxonomy: Taxonomy, *, full: bool = False, eng
         with dask_client(scheduler, workers):
             postings, enrichment, dedup = dask_postings(urls, taxonomy, raw_bytes=raw_bytes)
         raw_files, parsed, enriched = len(urls), len(urls), len(enrichment)
-        keys = None
+        keys, near = None, None
     else:
         # One listing for the rows and the meta: scrapes may add files while we read.
         raw_paths = store.raw_files()
         cleaned_paths, parsed = _cleaned_files(store, cache, raw_paths, workers)
         if cleaned_paths:
-            postings, dedup = deduplicate_exact(*latest_postings(cleaned_paths))
+            postings, dedup, near = _deduplicated(cache, cleaned_paths)
         else:
-            postings, dedup = deduplicate(clean_postings(raw_frame([])))
+            (postings, dedup), near = deduplicate(clean_postings(raw_frame([]))), None
         keys = enrichment_key(postings)
         enrichment, enriched = _enrichment(cache, postings, keys, taxonomy, workers)
         raw_files, fingerprint = len(raw_paths), store.fingerprint(raw_paths)
@@ -148,6 +152,8 @@ def process(data_dir: str | Path, taxonomy: Taxonomy, *, full: bool = False, eng
     meta["seconds"] = round(time.perf_counter() - started, 3)
     folder = write_dataset(data_dir, tables, meta)
     append_processing_log(data_dir, meta)
+    if near is not None:
+        cache.write_near_duplicates(near)
     cache.prune_other_versions()
     return ProcessSummary(
         raw_rows=dedup.raw_rows, postings=len(postings), ml_postings=meta["ml_postings"],
@@ -167,6 +173,18 @@ def _cleaned_files(store: RawStore, cache: ProcessingCache, raw_paths: list[Path
     missing = [path for path in raw_paths if cache.cleaned_file(path) is None]
     clean_raw_files(cache, missing, workers)
     return [cache.cleaned_path(path) for path in raw_paths], len(missing)
+
+
+def _deduplicated(cache: ProcessingCache,
+                  cleaned_paths: list[Path]) -> tuple[pd.DataFrame, DedupFigures, NearDuplicates]:
+    """Exact then near-duplicate merging of the cleaned files, comparing only the postings the cached
+    near-duplicate state lacks; and the state for the next run (written once the dataset is).
+
+    A function of its own so the exact-deduplicated rows (every description) are freed on return."""
+    exact, raw_rows = latest_postings(cleaned_paths)
+    groups, near = incremental_duplicate_groups(exact, cache.read_near_duplicates())
+    postings, dedup = deduplicate_exact(exact, raw_rows, groups)
+    return postings, dedup, near
 
 
 def _enrichment(cache: ProcessingCache, postings: pd.DataFrame, keys: pd.Series, taxonomy: Taxonomy,

@@ -20,6 +20,7 @@ from pipeline.cache import ProcessingCache, project_modules
 from pipeline.cli import app
 from pipeline.clean import raw_frame
 from pipeline.dataset import TABLES, read_meta, read_processing_log, read_table
+from pipeline.dedupe import PAIR_COLUMNS, NearDuplicates
 from pipeline.process import build_tables, process
 from pipeline.skills import load_taxonomy
 from pipeline.trends import BASELINE_WEEKS, skill_mentions
@@ -198,6 +199,38 @@ def test_a_corrupt_or_missing_cache_file_is_computed_again(incremental, taxonomy
     assert summary.postings_enriched > 0  # the truncated file's rows
     assert_same_tables(snapshots[-1], tables(copy))
     assert process(copy, taxonomy).raw_files_parsed == 0  # and they are cached again
+
+
+def test_near_duplicate_pairs_of_unchanged_postings_come_from_the_state(incremental, taxonomy, tmp_path):
+    """The runs above gave the full rebuild's tables while taking the pairs of unchanged postings from the
+    state: a pair planted in it merges two postings that are not alike, until a --full run."""
+    data_dir, metas, snapshots = incremental
+    copy = copy_of(data_dir, tmp_path)
+    cache = ProcessingCache(RawStore(copy), taxonomy.version)
+    state = cache.read_near_duplicates()
+    assert len(state.members) == metas[-1]["raw_rows"] - metas[-1]["exact_duplicates"]  # every posting
+    assert len(state.pairs) >= metas[-1]["near_duplicates"] > 0
+    alone = snapshots[-1]["postings"].query("duplicates == 0")[c.POSTING_ID].sort_values()
+    planted = pd.DataFrame({PAIR_COLUMNS[0]: [alone.iloc[0]], PAIR_COLUMNS[1]: [alone.iloc[1]]})
+    cache.write_near_duplicates(NearDuplicates(state.members, pd.concat([state.pairs, planted], ignore_index=True)))
+    assert process(copy, taxonomy).postings == len(snapshots[-1]["postings"]) - 1
+    assert read_meta(copy)["near_duplicates"] == metas[-1]["near_duplicates"] + 1
+    process(copy, taxonomy, full=True)
+    assert_same_tables(snapshots[-1], tables(copy))
+
+
+def test_a_corrupt_near_duplicate_state_is_discarded_and_computed_again(incremental, taxonomy, tmp_path):
+    data_dir, _, snapshots = incremental
+    copy = copy_of(data_dir, tmp_path)
+    cache = ProcessingCache(RawStore(copy), taxonomy.version)
+    state = cache.read_near_duplicates()
+    cache.near_duplicates_path.write_bytes(cache.near_duplicates_path.read_bytes()[:200])
+    process(copy, taxonomy)
+    assert read_meta(copy)["cache_files_discarded"] == 1
+    assert_same_tables(snapshots[-1], tables(copy))
+    again = cache.read_near_duplicates()  # written again, whole
+    assert again.members.sort_index().equals(state.members.sort_index())
+    assert set(again.pairs.itertuples(index=False)) == set(state.pairs.itertuples(index=False))
 
 
 def test_an_interrupted_cache_write_leaves_no_partial_file(incremental, taxonomy, tmp_path, monkeypatch):

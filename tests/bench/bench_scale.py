@@ -12,7 +12,8 @@ only its pieces are timed where they are looked up):
                dates, content hash (clean_postings), written to the cache; on every core (wall time)
     cache io   ProcessingCache.cleaned_file (is each raw file's cleaned file there and readable?)
     exact      latest_postings: narrow scan of the cleaned files, then each posting's newest row
-    near       merge_near_duplicates (exact shingle comparison within company/title blocks)
+    near       incremental_duplicate_groups + merge_near_duplicates (shingle comparison within company/title
+               blocks, new and changed postings only when the cached state is there) and the state's io
     keys       enrichment_key (SHA-1 of each posting's content)
     enrich     enrichment_table_parallel: ML verdict, normalization, boilerplate removal and skill matching
                of each distinct content, on every core (wall time; the workers' parts are not split)
@@ -108,7 +109,10 @@ def instrument(clock: StageClock) -> Callable[[], None]:
     patch(process_mod, "clean_raw_files", "clean")
     patch(cache_mod.ProcessingCache, "cleaned_file", "cache io")
     patch(process_mod, "latest_postings", "exact")
+    patch(process_mod, "incremental_duplicate_groups", "near")
     patch(dedupe_mod, "merge_near_duplicates", "near")
+    patch(cache_mod.ProcessingCache, "read_near_duplicates", "near")
+    patch(cache_mod.ProcessingCache, "write_near_duplicates", "near")
     patch(enrich_mod, "enrichment_key", "keys")
     patch(process_mod, "enrichment_key", "keys")
     patch(process_mod, "enrichment_table_parallel", "enrich")
