@@ -243,7 +243,7 @@ _BOILERPLATE = re.compile(rf"(?=[a-z0-9$])(?<![a-z0-9])(?:{_EEO}|{_PRIVACY}|{_BE
 
 @functools.cache
 def _scanners() -> tuple[CandidateScanner, CandidateScanner]:
-    """Hyperscan candidates (pipeline/prefilter.py) for the text's scans and for the lower-cased text's.
+    """RE2 candidates (pipeline/prefilter.py) for the text's scans and for the lower-cased text's.
     Every _INLINE match starts with a heading phrase, so the phrases alone are its candidates."""
     phrases = [rf"(?i:{p})" for forms in _HEADINGS.values() for p in forms["inline"]] + [_ABOUT_NAME]
     return (CandidateScanner({"inline": _INLINE, "split": _SPLIT}, {"inline": phrases},
@@ -357,7 +357,7 @@ def _lines(text: str) -> list[tuple[int, int]]:
 def _units(text: str, lines: list[tuple[int, int]] | None = None,
            found: dict[str, Candidates] | None = None) -> list[tuple[int, int, str | None]]:
     """(start, end, heading kind or None) for every heading and sentence, in text order (`found`: the
-    text's Hyperscan candidates, when it has them)."""
+    text's RE2 candidates, when it has them)."""
     units: list[tuple[int, int, str | None]] = []
     for start, end in _lines(text) if lines is None else lines:
         line = text[start:end]

@@ -66,7 +66,7 @@ def byte_expression(expression: str) -> str:
             elif esc in _WIDENED and not negated:
                 out.append(_WIDENED[esc] if in_class else f"[{_WIDENED[esc]}]")
             elif esc in "SWD" and negated:
-                raise _Unsupported("negated \\S, \\W or \\D")  # Python's is wider than Hyperscan's
+                raise _Unsupported("negated \\S, \\W or \\D")  # Python's is wider than RE2's
             else:
                 out.append(token)
             continue
