@@ -187,8 +187,9 @@ class ProcessingCache:
     # --- enrichment rows, keyed by content ---
 
     def read_enrichment(self) -> pd.DataFrame:
+        """Every cached enrichment row, the skill lists as Arrow lists (see `with_arrow_skill_lists`)."""
         parts = [frame for path in self._enrichment_files()
-                 if (frame := self._read(path, required=ENRICHMENT_COLUMNS)) is not None]
+                 if (frame := self._read(path, required=ENRICHMENT_COLUMNS, lists_in_arrow=True)) is not None]
         if not parts:
             return pd.DataFrame({col: pd.Series(dtype=object) for col in ENRICHMENT_COLUMNS})
         return pd.concat(parts, ignore_index=True).drop_duplicates(ENRICHMENT_KEY, ignore_index=True)
@@ -238,11 +239,15 @@ class ProcessingCache:
             if folder.is_dir() and folder not in (self.cleaned_dir, self.enriched_dir, self.near_dir):
                 shutil.rmtree(folder, ignore_errors=True)
 
-    def _read(self, path: Path, required: tuple[str, ...]) -> pd.DataFrame | None:
+    def _read(self, path: Path, required: tuple[str, ...], lists_in_arrow: bool = False) -> pd.DataFrame | None:
         if not path.exists():
             return None
         try:
-            frame = pd.read_parquet(path)
+            if lists_in_arrow:
+                frame = pq.read_table(path).to_pandas(
+                    types_mapper=lambda t: pd.ArrowDtype(t) if pyarrow.types.is_list(t) else None)
+            else:
+                frame = pd.read_parquet(path)
         except _UNREADABLE as exc:
             self._discard(path, exc)
             return None

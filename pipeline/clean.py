@@ -105,11 +105,15 @@ def clean_postings(raw: pd.DataFrame) -> pd.DataFrame:
     out[c.POSTED_AT] = posted.fillna(fetched)
     out["fetched_at"] = fetched
     out[c.HINTS] = raw[c.HINTS] if c.HINTS in raw.columns else [{} for _ in range(len(raw))]
-    out[c.CONTENT_HASH] = [
-        hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
-        for parts in zip(out[c.TITLE], out[c.COMPANY], out[c.LOCATION], out[c.DESCRIPTION])
-    ]
+    out[c.CONTENT_HASH] = content_hashes(out[c.TITLE], out[c.COMPANY], out[c.LOCATION], out[c.DESCRIPTION])
     return out
+
+
+def content_hashes(titles: Iterable[str], companies: Iterable[str], locations: Iterable[str],
+                   descriptions: Iterable[str]) -> list[str]:
+    """What stands for a posting's content (title, company, location, description) in comparisons."""
+    return [hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+            for parts in zip(titles, companies, locations, descriptions)]
 
 
 def drop_exact_duplicates(cleaned: pd.DataFrame) -> pd.DataFrame:

@@ -3,7 +3,10 @@
     <data_dir>/dataset/<table>.parquet for each of TABLES, meta.json
     <data_dir>/dataset/postings.parquet/week-<YYYY-Www>.parquet   postings: a folder, a file per ISO week
     <data_dir>/processing.jsonl   one line per processing run: its meta.json (dedup figures, work done)
-The folder is built beside the old one and swapped in by rename, so readers never see a mix.
+The folder is built beside the old one and swapped in by rename, so readers never see a mix. A week file
+whose rows equal the old dataset's file of that week is hard-linked from it, not written again: an
+incremental run adds a few weeks' postings to years of them, and writing every description again would
+cost more than the comparison (the old file is read and compared value for value, so it is exact).
 
 Postings hold the descriptions, nearly all of the dataset's bytes, so they are split by week: each file
 holds one week (the `week` column stays in it, so every file has the full schema), written with one Arrow
@@ -46,7 +49,8 @@ def write_dataset(data_dir: str | Path, tables: dict[str, pd.DataFrame], meta: d
     try:
         for name in TABLES:
             if name in WEEK_PARTITIONED:
-                write_weekly(tables[name], staging / f"{name}.parquet")
+                previous = target / f"{name}.parquet"
+                write_weekly(tables[name], staging / f"{name}.parquet", previous if previous.is_dir() else None)
             else:
                 tables[name].to_parquet(staging / f"{name}.parquet", index=False)
         (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
@@ -63,15 +67,38 @@ def write_dataset(data_dir: str | Path, tables: dict[str, pd.DataFrame], meta: d
     return target
 
 
-def write_weekly(frame: pd.DataFrame, folder: Path) -> None:
+def write_weekly(frame: pd.DataFrame, folder: Path, previous: Path | None = None) -> int:
     """`frame` as `folder`/week-<week>.parquet, one file per value of its `week` column (rows keep their
-    order); a frame without rows is one file of the schema (week-none.parquet)."""
+    order); a frame without rows is one file of the schema (week-none.parquet). A file of `previous` (an
+    older folder of this layout) holding exactly a week's rows is hard-linked instead; returns how many were."""
     folder.mkdir(parents=True)
     schema = pa.Schema.from_pandas(frame, preserve_index=False)
     weeks = frame["week"].astype("string").fillna("none")
+    linked = 0
     for week, rows in frame.groupby(weeks.to_numpy(), sort=True) if len(frame) else [("none", frame)]:
         table = pa.Table.from_pandas(rows, schema=schema, preserve_index=False)
-        pq.write_table(table, folder / f"week-{week}.parquet")
+        path = folder / f"week-{week}.parquet"
+        if previous is not None and _link_if_same(previous / path.name, table, path):
+            linked += 1
+        else:
+            pq.write_table(table, path)
+    return linked
+
+
+def _link_if_same(old: Path, table: pa.Table, path: Path) -> bool:
+    """Hard-link `old` to `path` if it holds exactly `table` (types, pandas dtypes and every value)."""
+    try:
+        found = pq.ParquetFile(old)
+        schema = found.schema_arrow
+        if (found.metadata.num_rows != table.num_rows or not schema.equals(table.schema)
+                or (schema.metadata or {}).get(b"pandas") != table.schema.metadata.get(b"pandas")):  # pandas dtypes
+            return False
+        if not found.read().equals(table):
+            return False
+        os.link(old, path)
+    except (OSError, pa.ArrowException):  # gone, unreadable, or a filesystem without hard links: write it
+        return False
+    return True
 
 
 def processing_log_path(data_dir: str | Path) -> Path:

@@ -216,8 +216,8 @@ class NearDuplicates:
 def _blocks(postings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the postings that share their (company, title) block with another, ordered by block,
     and their block numbers: the only postings ever compared."""
-    keys = pd.DataFrame({"_company": postings[c.COMPANY].map(company_key).to_numpy(),
-                         "_title": postings[c.TITLE].map(title_key).to_numpy()})
+    keys = pd.DataFrame({"_company": _keyed(postings[c.COMPANY], company_key),
+                         "_title": _keyed(postings[c.TITLE], title_key)})
     valid = ((keys["_company"] != "") & (keys["_title"] != "")).to_numpy()
     positions = np.flatnonzero(valid)
     block = keys[valid].groupby(["_company", "_title"], sort=False).ngroup().to_numpy(dtype=np.int64)
@@ -226,6 +226,13 @@ def _blocks(postings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         positions, block = positions[in_pairs], block[in_pairs]
     order = np.argsort(block, kind="stable")
     return positions[order], block[order]
+
+
+def _keyed(values: pd.Series, key) -> np.ndarray:
+    """`values.map(key)`, each distinct value keyed once: a company has hundreds of postings, and a title
+    repeats across companies."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    return np.array([key(value) for value in uniques], dtype=object)[codes] if len(uniques) else np.zeros(0, object)
 
 
 def _pairs_with(compare: np.ndarray, texts: list[str], block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

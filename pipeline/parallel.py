@@ -1,15 +1,17 @@
 """The pandas engine's slow steps on every core: cleaning raw files, and enrichment of distinct contents.
 
 Cleaning workers each take a run of consecutive raw files (a source's weeks in order, so the repeated
-descriptions their memo in pipeline/clean.py catches stay with one worker) and write their cleaned files
-into the processing cache themselves; nothing else comes back. Each enrichment worker receives the
-taxonomy once (at start) and builds its own matcher; chunks go out as frames of title, location,
-description and hints only, so little more than the text crosses the pipe.
+descriptions their memo in pipeline/clean.py catches stay with one worker), clean them in one call and
+write each file's cleaned rows into the processing cache themselves; nothing else comes back. Each
+enrichment worker receives the taxonomy once (at start) and builds its own matcher; chunks go out as
+frames of the enrichment key, title, location, description and hints only, so little more than the text
+crosses the pipe.
 Worker processes are spawned, not forked: the parent may hold Arrow and DuckDB threads, and a fork would
 copy their locks. Small batches stay in this process, where they cost less than starting workers.
 """
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -52,9 +54,13 @@ def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, worker
 
     `keys`: enrichment_key(postings), when the caller has it."""
     workers = workers or default_workers()
-    repeated = (enrichment_key(postings) if keys is None else keys).duplicated().to_numpy()
+    keys = enrichment_key(postings) if keys is None else keys
+    repeated = keys.duplicated().to_numpy()
     # Selecting rows copies them; with every content distinct (the usual case) only columns are selected.
-    unique = postings.loc[~repeated, list(ENRICHMENT_INPUTS)] if repeated.any() else postings[list(ENRICHMENT_INPUTS)]
+    inputs = postings[list(ENRICHMENT_INPUTS)]
+    # the workers use these keys, not their own
+    inputs.insert(0, ENRICHMENT_KEY, pd.Series(keys.to_numpy(), index=inputs.index, dtype=object))
+    unique = inputs[~repeated] if repeated.any() else inputs
     if workers <= 1 or len(unique) < MIN_PARALLEL_POSTINGS:
         return enrichment_table(unique, taxonomy)
     chunks = [unique.iloc[i:i + CHUNK_POSTINGS] for i in range(0, len(unique), CHUNK_POSTINGS)]
@@ -66,11 +72,21 @@ def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, worker
 
 
 def _clean_files(job: tuple[str, str, list[str]]) -> None:
+    """Clean a run of raw files in one clean_postings call, and cache each file's slice of it.
+
+    Cleaning has a fixed cost per call (a frame, a dozen passes over columns: about 10 ms), and a store
+    of weekly scrapes holds thousands of small files. Every cleaned row depends on its raw row alone, so a
+    file's slice is what cleaning the file alone gives (tests/test_parallel.py)."""
     data_dir, taxonomy_version, raw_paths = job
     store = RawStore(data_dir)
     cache = ProcessingCache(store, taxonomy_version)
-    for raw_path in map(Path, raw_paths):
-        cache.write_cleaned(raw_path, clean_postings(raw_frame(store.iter_rows([raw_path]))))
+    paths = [Path(p) for p in raw_paths]
+    rows_of = [list(store.iter_rows([path])) for path in paths]
+    cleaned = clean_postings(raw_frame(itertools.chain.from_iterable(rows_of)))
+    start = 0
+    for path, rows in zip(paths, rows_of):
+        cache.write_cleaned(path, cleaned.iloc[start:start + len(rows)].reset_index(drop=True))
+        start += len(rows)
 
 
 def clean_raw_files(cache: ProcessingCache, raw_paths: list[Path], workers: int | None = None) -> None:

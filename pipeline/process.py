@@ -30,9 +30,11 @@ from pipeline.dedupe import (
 )
 from pipeline.enrich import (
     ENRICHMENT_INPUTS, ENRICHMENT_KEY, attach_enrichment, enrichment_key, enrichment_table,
+    with_arrow_skill_lists,
 )
 from pipeline.latest import latest_postings
 from pipeline.parallel import clean_raw_files, enrichment_table_parallel
+from pipeline.partitions import hints_as_dicts
 from pipeline.errors import DatasetError
 from pipeline.skills import Taxonomy
 from pipeline.text import html_to_text
@@ -181,7 +183,8 @@ def _deduplicated(cache: ProcessingCache,
     near-duplicate state lacks; and the state for the next run (written once the dataset is).
 
     A function of its own so the exact-deduplicated rows (every description) are freed on return."""
-    exact, raw_rows = latest_postings(cleaned_paths)
+    # Hints stay JSON: only the postings enriched this run need them as dicts (see _enrichment).
+    exact, raw_rows = latest_postings(cleaned_paths, decode_hints=False)
     groups, near = incremental_duplicate_groups(exact, cache.read_near_duplicates())
     postings, dedup = deduplicate_exact(exact, raw_rows, groups)
     return postings, dedup, near
@@ -194,10 +197,10 @@ def _enrichment(cache: ProcessingCache, postings: pd.DataFrame, keys: pd.Series,
     cached = cache.read_enrichment()
     known = cached[cached[ENRICHMENT_KEY].isin(keys)]
     new = ~keys.isin(known[ENRICHMENT_KEY])
-    if new.all():  # a full run: no selection, so no copy of every description
-        fresh = enrichment_table_parallel(postings, taxonomy, workers, keys=keys)
-    else:
-        fresh = enrichment_table_parallel(postings.loc[new, list(ENRICHMENT_INPUTS)], taxonomy, workers, keys=keys[new])
+    # a full run: no row selection, so no copy of every description
+    inputs = postings[list(ENRICHMENT_INPUTS)] if new.all() else postings.loc[new, list(ENRICHMENT_INPUTS)]
+    fresh = enrichment_table_parallel(hints_as_dicts(inputs), taxonomy, workers, keys=keys[new])
+    fresh = with_arrow_skill_lists(fresh)  # as the cached rows are read
     in_use = pd.concat([known, fresh], ignore_index=True) if not known.empty else fresh
     cache.write_enrichment(fresh, in_use)
     return in_use, len(fresh)

@@ -60,3 +60,49 @@ def test_weeks_with_and_without_values_share_one_schema(tmp_path):
     assert back["salary_currency"].tolist()[1] == "USD" and back["salary_currency"].isna().sum() == 2
     write_weekly(frame.iloc[:0], tmp_path / "empty.parquet")
     assert pd.read_parquet(tmp_path / "empty.parquet").columns.tolist() == frame.columns.tolist()
+
+
+def _inodes(folder):
+    return {path.name: path.stat().st_ino for path in folder.glob("*.parquet")}
+
+
+def test_unchanged_weeks_are_linked_from_the_old_dataset_and_changed_ones_written(data_dir, tmp_path):
+    """An incremental run rewrites only the week files whose rows changed; the others are the old files."""
+    from pipeline.dataset import TABLES, read_meta, write_dataset
+
+    tables = {name: read_table(data_dir, name) for name in TABLES}
+    meta = read_meta(data_dir)
+    write_dataset(tmp_path, tables, meta)
+    folder = dataset_dir(tmp_path) / "postings.parquet"
+    first = _inodes(folder)
+    write_dataset(tmp_path, tables, meta)
+    assert _inodes(folder) == first  # the same rows: every file is the old one
+    postings = tables["postings"].copy()
+    weeks = sorted(postings["week"].unique())
+    edited = postings.index[postings["week"] == weeks[2]][0]
+    postings.loc[edited, "title"] = "Edited <b>title</b>"
+    write_dataset(tmp_path, {**tables, "postings": postings}, meta)
+    after = _inodes(folder)
+    changed = {name for name in after if after[name] != first[name]}
+    assert changed == {f"week-{weeks[2]}.parquet"}
+    pd.testing.assert_frame_equal(read_table(tmp_path, "postings"), postings)
+    # a new column changes every file's schema: nothing can be linked
+    write_dataset(tmp_path, {**tables, "postings": postings.assign(extra=1)}, meta)
+    assert not set(_inodes(folder).values()) & set(after.values())
+    assert read_table(tmp_path, "postings")["extra"].eq(1).all()
+
+
+def test_a_week_file_differing_only_in_its_description_is_written_again(data_dir, tmp_path):
+    """The comparison reads every value: content_hash is not trusted to stand for the description here."""
+    from pipeline.dataset import TABLES, read_meta, write_dataset
+
+    tables = {name: read_table(data_dir, name) for name in TABLES}
+    write_dataset(tmp_path, tables, read_meta(data_dir))
+    folder = dataset_dir(tmp_path) / "postings.parquet"
+    first = _inodes(folder)
+    postings = tables["postings"].copy()
+    postings.loc[postings.index[-1], "description"] += " One more sentence."
+    write_dataset(tmp_path, {**tables, "postings": postings}, read_meta(data_dir))
+    after = _inodes(folder)
+    assert [name for name in after if after[name] != first[name]] == [f"week-{postings['week'].iloc[-1]}.parquet"]
+    assert read_table(tmp_path, "postings")["description"].iloc[-1].endswith("One more sentence.")

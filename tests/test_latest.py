@@ -5,6 +5,8 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -83,3 +85,18 @@ def test_empty_files_are_skipped(tmp_path):
     assert got[c.TITLE].tolist() == ["ML Engineer 1"] and got[c.FIRST_SEEN_AT][0] == T0
     only_empty, _ = cleaned_files(tmp_path / "empty", [[]])
     assert latest_postings(only_empty)[0].empty
+
+
+def test_a_column_null_in_one_file_takes_the_type_of_the_others(tmp_path):
+    """A file whose column holds only nulls stores it as Arrow's null type; the scan must still read it."""
+    paths, concatenated = cleaned_files(tmp_path, [[raw_row("a", 0, 0)], [raw_row("b", 1, 1)]])
+    first = pq.read_table(paths[0])
+    first = first.set_column(first.schema.get_field_index(c.URL), c.URL, pa.nulls(first.num_rows))
+    pq.write_table(first, paths[0])
+    assert pq.read_schema(paths[0]).field(c.URL).type == pa.null()
+    got, rows = latest_postings(paths)
+    assert rows == 2 and got[c.POSTING_ID].tolist() == sorted(concatenated[c.POSTING_ID])
+    urls = dict(zip(got[c.POSTING_ID], got[c.URL]))
+    b_id = concatenated.loc[concatenated[c.TITLE] == "ML Engineer 1", c.POSTING_ID].iloc[0]
+    assert urls[b_id] == concatenated.loc[concatenated[c.POSTING_ID] == b_id, c.URL].iloc[0]
+    assert sum(pd.isna(u) for u in urls.values()) == 1, urls

@@ -1,7 +1,10 @@
 """Enrichment on every core gives the rows one process gives (pipeline/parallel.py)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pipeline.parallel as parallel
 from pipeline.clean import clean_postings, raw_frame
@@ -55,3 +58,63 @@ def test_worker_processes_clean_raw_files_into_the_cache(tmp_path, monkeypatch):
         assert got is not None
         pd.testing.assert_frame_equal(got.drop(columns=["hints"]), expected.drop(columns=["hints"]), check_dtype=False)
         assert got["hints"].tolist() == expected["hints"].tolist()
+
+
+def test_the_enrichment_key_covers_every_input_and_reads_hints_as_dicts_or_json():
+    """The key hashes content_hash and the hints: equal for the cache's JSON hints and the same dicts, and
+    different when anything enrichment reads differs (a worker uses the key it is sent, never its own)."""
+    from pipeline.enrich import enrichment_key
+    from pipeline.partitions import hints_as_json
+
+    base = clean_postings(raw_frame([{
+        "source": "greenhouse", "source_kind": "ats", "source_id": "1", "url": "https://x.test/1",
+        "title": "ML Engineer", "company": "Acme", "location": "Berlin", "description_html": "<p>Python</p>",
+        "description_text": None, "remote_hint": "", "fetched_at": "2026-11-02T10:00:00Z",
+        "posted_at": "2026-11-01T10:00:00Z", "hints": {"employment": "full_time", "a": [1, 2]},
+    }]))
+    key = enrichment_key(base)[0]
+    assert enrichment_key(hints_as_json(base))[0] == key
+    # a frame without content_hash (built by hand) gets the one clean_postings gives
+    assert enrichment_key(base.drop(columns=["content_hash"]))[0] == key
+    for edit in ({"title": "Data Scientist"}, {"location": "Paris"}, {"description": "Python and R"},
+                 {"hints": [{"employment": "contract", "a": [1, 2]}]}):
+        changed = base.assign(**edit)
+        if "hints" not in edit:
+            changed = changed.drop(columns=["content_hash"])
+        assert enrichment_key(changed)[0] != key, edit
+
+
+def test_workers_use_the_keys_they_are_given(monkeypatch):
+    frame = pd.DataFrame({"title": ["ML Engineer"] * 2, "location": ["Berlin"] * 2,
+                          "description": ["Python and SQL", "Rust"], "hints": [{}, {}]})
+    keys = pd.Series(["key-one", "key-two"])
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_POSTINGS", 1)
+    monkeypatch.setattr(parallel, "CHUNK_POSTINGS", 1)
+    table = parallel.enrichment_table_parallel(frame, taxonomy(), workers=2, keys=keys)
+    assert table[ENRICHMENT_KEY].tolist() == ["key-one", "key-two"]
+    assert "Python" in table["skill_names"][0] and "Python" not in table["skill_names"][1]
+
+
+_NAMES = st.sampled_from(["Python", "R", "C++", "SQL", "Ärger", "probability", "Bayes", "z", "Z", "ñ"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.text("abcdef0123", min_size=1, max_size=4),
+                          st.lists(st.tuples(_NAMES, _NAMES), max_size=6)), max_size=12, unique_by=lambda r: r[0]),
+       st.booleans())
+def test_mentions_are_the_exploded_lists_sorted_as_strings(rows, arrow_lists):
+    """The Arrow-built skill_mentions table is what exploding the lists and sorting by (posting_id, area,
+    skill) as Python strings gives, from Python lists or from Arrow lists (the cache's)."""
+    from pipeline import columns as c
+    from pipeline.enrich import SKILL_AREAS, SKILL_NAMES, _mentions, with_arrow_skill_lists
+
+    ids = np.array([pid for pid, _ in rows], dtype=object)
+    table = pd.DataFrame({SKILL_AREAS: [[a for a, _ in pairs] for _, pairs in rows],
+                          SKILL_NAMES: [[s for _, s in pairs] for _, pairs in rows]})
+    if arrow_lists:
+        table = with_arrow_skill_lists(table)
+        assert isinstance(table[SKILL_AREAS].dtype, pd.ArrowDtype)
+    got = _mentions(ids, table[SKILL_AREAS], table[SKILL_NAMES])
+    expected = sorted((pid, a, s) for pid, pairs in rows for a, s in pairs)
+    assert list(got.columns) == list(c.SKILL_MENTIONS_COLUMNS)
+    assert list(got.itertuples(index=False, name=None)) == expected

@@ -242,3 +242,19 @@ def test_hits_are_the_distinct_known_pairs(rows, known_ids, by_skill, arrow_stri
                 .merge(spans, on=c.POSTING_ID)[["_posting", "_unit"]].drop_duplicates())
     posting, unit = _hits(posting_ids, mentions, units)
     assert sorted(zip(posting.tolist(), unit.tolist())) == sorted(map(tuple, expected.to_numpy().tolist()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 99), max_size=60), st.booleans())
+def test_distinct_codes_are_np_unique_by_bitmap_or_by_sort(codes, small_bitmap):
+    """The bitmap gives np.unique's array exactly (sorted, each code once); past its size, np.unique."""
+    import pipeline.trends as trends
+
+    array = np.array(codes, dtype=np.int64)
+    limit = trends._BITMAP_BYTES
+    try:
+        trends._BITMAP_BYTES = 10 if small_bitmap else limit  # 100 codes: over 10 bytes -> np.unique
+        got = trends._distinct(array, 100)
+    finally:
+        trends._BITMAP_BYTES = limit
+    np.testing.assert_array_equal(got, np.unique(array))

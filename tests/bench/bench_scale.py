@@ -129,7 +129,7 @@ def instrument(clock: StageClock) -> Callable[[], None]:
     return undo
 
 
-def run_instrumented(data_dir: Path) -> dict[str, Any]:
+def run_instrumented(data_dir: Path, full: bool = True, report: bool = True) -> dict[str, Any]:
     clock = StageClock()
     started = time.perf_counter()
     taxonomy = load_taxonomy(DEFAULT_TAXONOMY)
@@ -139,26 +139,29 @@ def run_instrumented(data_dir: Path) -> dict[str, Any]:
     undo = instrument(clock)
     try:
         t0 = time.perf_counter()
-        summary = process_mod.process(data_dir, taxonomy, full=True)
+        summary = process_mod.process(data_dir, taxonomy, full=full)
         process_seconds = time.perf_counter() - t0
     finally:
         undo()
     rss_process = peak_rss_mb()
     from reports.build import report_from_dataset
 
-    out = Path(tempfile.mkdtemp(prefix="jt-report-"))
-    t0 = time.perf_counter()
-    report_from_dataset(data_dir, taxonomy, out, generated_at=datetime.now(timezone.utc))
-    report_seconds = time.perf_counter() - t0
-    shutil.rmtree(out, ignore_errors=True)
+    report_seconds = None
+    if report:
+        out = Path(tempfile.mkdtemp(prefix="jt-report-"))
+        t0 = time.perf_counter()
+        report_from_dataset(data_dir, taxonomy, out, generated_at=datetime.now(timezone.utc))
+        report_seconds = round(time.perf_counter() - t0, 2)
+        shutil.rmtree(out, ignore_errors=True)
     stages = {name: round(clock.seconds.get(name, 0.0), 2) for name in STAGES}
     stages["other"] = round(process_seconds - sum(clock.seconds.get(n, 0.0) for n in STAGES), 2)
     return {
         "raw_rows": summary.raw_rows, "postings": summary.postings, "ml_postings": summary.ml_postings,
         "postings_enriched": summary.postings_enriched, "raw_files": summary.raw_files_parsed,
+        "full": full,
         "exact_duplicates": summary.dedup.exact_duplicates, "near_duplicates": summary.dedup.near_duplicates,
         "build_matcher": round(build, 2), "stages": stages, "process": round(process_seconds, 2),
-        "report": round(report_seconds, 2),
+        "report": report_seconds,
         "peak_rss_mb_after": {"build_matcher": round(rss_build),
                               **{n: round(clock.peak_after[n]) for n in STAGES if n in clock.peak_after},
                               "process": round(rss_process), "report": round(peak_rss_mb())},
@@ -193,9 +196,9 @@ def timed_cli(args: list[str]) -> dict[str, Any]:
     return {"seconds": round(seconds, 2), "peak_tree_rss_mb": round(peak / 2**20), "output": " / ".join(tail)}
 
 
-def print_table(result: dict[str, Any]) -> None:
-    m = result["instrumented"]
-    print(f"\n{m['raw_rows']:,} raw rows in {m['raw_files']:,} files -> {m['postings']:,} postings "
+def print_table(m: dict[str, Any]) -> None:
+    print(f"\n{'full' if m['full'] else 'incremental'}: "
+          f"{m['raw_rows']:,} raw rows, {m['raw_files']:,} files cleaned -> {m['postings']:,} postings "
           f"({m['exact_duplicates']:,} exact duplicates, {m['near_duplicates']:,} near duplicates merged); "
           f"{m['postings_enriched']:,} contents enriched")
     print(f"| stage | seconds | µs per raw row | peak RSS after (MB) |\n|---|---:|---:|---:|")
@@ -207,7 +210,8 @@ def print_table(result: dict[str, Any]) -> None:
               else f"| {name} | {seconds:.2f} | {seconds / rows * 1e6:,.0f} | |")
     print(f"| **process (total)** | **{m['process']:.2f}** | {m['process'] / rows * 1e6:,.0f} | "
           f"{m['peak_rss_mb_after']['process']:,} |")
-    print(f"| report | {m['report']:.2f} | | {m['peak_rss_mb_after']['report']:,} |")
+    if m["report"] is not None:
+        print(f"| report | {m['report']:.2f} | | {m['peak_rss_mb_after']['report']:,} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--engines", default="pandas", help="engines for the end-to-end runs, e.g. pandas,dask")
     parser.add_argument("--skip-instrumented", action="store_true", help="only the end-to-end runs")
+    parser.add_argument("--no-report", action="store_true", help="leave the report out of the instrumented run")
+    parser.add_argument("--instrumented-incremental", action="store_true",
+                        help="after the instrumented full run, add --incremental postings and time the "
+                             "incremental run the same way")
     args = parser.parse_args(argv)
     result: dict[str, Any] = {}
     if args.generate and not RawStore(args.data_dir).raw_files():
@@ -227,8 +235,13 @@ def main(argv: list[str] | None = None) -> int:
         result["generate"] = {k: manifest[k] for k in ("rows", "distinct", "files", "bytes", "seconds",
                                                        "rows_per_second")}
     if not args.skip_instrumented:
-        result["instrumented"] = run_instrumented(args.data_dir)
-        print_table(result)
+        result["instrumented"] = run_instrumented(args.data_dir, report=not args.no_report)
+        print_table(result["instrumented"])
+        if args.instrumented_incremental and args.incremental:
+            path = gen.add_postings(args.data_dir, args.incremental, args.seed)
+            result["instrumented_added"] = str(path)
+            result["instrumented_incremental"] = run_instrumented(args.data_dir, full=False, report=False)
+            print_table(result["instrumented_incremental"])
     if not args.no_subprocess:
         for engine in args.engines.split(","):
             result[f"cli_full_{engine}"] = timed_cli(["process", "--full", "--engine", engine,
