@@ -24,13 +24,21 @@ def _weekly_inputs(postings: pd.DataFrame) -> pd.DataFrame:
     compared = [col for col in PREVIOUS_COLUMNS if col not in _SEEN_COLUMNS]
     frame = postings.set_index(c.POSTING_ID)
     return pd.DataFrame({
-        # As strings, so a table read back from Parquet compares equal to the one it was written from.
-        "content": pd.util.hash_pandas_object(frame[[col for col in compared if col != c.POSTING_ID]]
-                                              .astype("string"), index=False),
+        "content": pd.util.hash_pandas_object(
+            pd.DataFrame({col: _comparable(frame[col]) for col in compared if col != c.POSTING_ID}), index=False),
         "week": frame[c.WEEK].astype("string"),
         "is_ml": frame[c.IS_ML].astype(bool),
         "last_week": iso_week(pd.to_datetime(frame[c.LAST_SEEN_AT], utc=True)).astype("string"),
     }, index=frame.index)
+
+
+def _comparable(column: pd.Series) -> pd.Series:
+    """A column as values that compare equal after a round trip through Parquet (which may change a
+    dtype's unit or storage): times as UTC nanoseconds (formatting them as text took most of the time),
+    everything else as strings."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return pd.to_datetime(column, utc=True).dt.as_unit("ns").astype("int64")
+    return column.astype("string")
 
 
 def first_changed_week(before: pd.DataFrame, after: pd.DataFrame) -> str | None:

@@ -5,8 +5,8 @@
     <data_dir>/processing.jsonl   one line per processing run: its meta.json (dedup figures, work done)
 The folder is built beside the old one and swapped in by rename, so readers never see a mix. A week file
 whose rows equal the old dataset's file of that week is hard-linked from it, not written again: an
-incremental run adds a few weeks' postings to years of them, and writing every description again would
-cost more than the comparison (the old file is read and compared value for value, so it is exact).
+incremental run adds a few weeks' postings to years of them. Every column but the description is compared
+value for value; content_hash stands for the description, which is neither converted nor read back.
 
 Postings hold the descriptions, nearly all of the dataset's bytes, so they are split by week: each file
 holds one week (the `week` column stays in it, so every file has the full schema), written with one Arrow
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,7 +34,9 @@ from pipeline.errors import DatasetError
 TABLES = (
     "postings", "skill_mentions", "weekly_area_demand", "weekly_skill_demand", "segment_area_demand",
 )
-WEEK_PARTITIONED = ("postings",)  # tables written as a folder of one file per week
+# Tables written as a folder of one file per week, and the columns another column stands for when an old
+# week file is compared (`write_weekly`): content_hash hashes the description.
+WEEK_PARTITIONED = {"postings": ("description",)}
 # The two logs beside the dataset, which `connect` also shows as views.
 LOG_TABLES = ("runs", "processing")
 
@@ -50,7 +53,8 @@ def write_dataset(data_dir: str | Path, tables: dict[str, pd.DataFrame], meta: d
         for name in TABLES:
             if name in WEEK_PARTITIONED:
                 previous = target / f"{name}.parquet"
-                write_weekly(tables[name], staging / f"{name}.parquet", previous if previous.is_dir() else None)
+                write_weekly(tables[name], staging / f"{name}.parquet", previous if previous.is_dir() else None,
+                             stood_for=WEEK_PARTITIONED[name])
             else:
                 tables[name].to_parquet(staging / f"{name}.parquet", index=False)
         (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
@@ -67,33 +71,42 @@ def write_dataset(data_dir: str | Path, tables: dict[str, pd.DataFrame], meta: d
     return target
 
 
-def write_weekly(frame: pd.DataFrame, folder: Path, previous: Path | None = None) -> int:
+def write_weekly(frame: pd.DataFrame, folder: Path, previous: Path | None = None,
+                 stood_for: tuple[str, ...] = ()) -> int:
     """`frame` as `folder`/week-<week>.parquet, one file per value of its `week` column (rows keep their
-    order); a frame without rows is one file of the schema (week-none.parquet). A file of `previous` (an
-    older folder of this layout) holding exactly a week's rows is hard-linked instead; returns how many were."""
+    order); a frame without rows is one file of the schema (week-none.parquet).
+
+    A file of `previous` (an older folder of this layout) holding a week's rows is hard-linked instead of
+    written, and counted in the return value. Its types, pandas dtypes and values are compared, except those
+    of the `stood_for` columns: another column must change whenever they do (content_hash hashes the
+    description), so the bytes that cost the most are neither converted nor read back."""
     folder.mkdir(parents=True)
-    schema = pa.Schema.from_pandas(frame, preserve_index=False)
-    weeks = frame["week"].astype("string").fillna("none")
+    # One conversion, ordered by week (stable: rows keep their order), then a slice per week.
+    weeks = frame["week"].astype("string").fillna("none").to_numpy(dtype=object)
+    order = np.argsort(weeks, kind="stable")
+    table = pa.Table.from_pandas(frame, preserve_index=False).take(pa.array(order))
+    bounds = np.flatnonzero(weeks[order][1:] != weeks[order][:-1]) + 1
     linked = 0
-    for week, rows in frame.groupby(weeks.to_numpy(), sort=True) if len(frame) else [("none", frame)]:
-        table = pa.Table.from_pandas(rows, schema=schema, preserve_index=False)
-        path = folder / f"week-{week}.parquet"
-        if previous is not None and _link_if_same(previous / path.name, table, path):
+    for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(frame)]) if len(frame) else [(0, 0)]:
+        rows = table.slice(lo, hi - lo)
+        path = folder / f"week-{weeks[order][lo] if len(frame) else 'none'}.parquet"
+        if previous is not None and _link_if_same(previous / path.name, rows, stood_for, path):
             linked += 1
         else:
-            pq.write_table(table, path)
+            pq.write_table(rows, path)
     return linked
 
 
-def _link_if_same(old: Path, table: pa.Table, path: Path) -> bool:
-    """Hard-link `old` to `path` if it holds exactly `table` (types, pandas dtypes and every value)."""
+def _link_if_same(old: Path, rows: pa.Table, stood_for: tuple[str, ...], path: Path) -> bool:
+    """Hard-link `old` to `path` if it holds `rows` (see `write_weekly`)."""
     try:
         found = pq.ParquetFile(old)
-        schema = found.schema_arrow
-        if (found.metadata.num_rows != table.num_rows or not schema.equals(table.schema)
-                or (schema.metadata or {}).get(b"pandas") != table.schema.metadata.get(b"pandas")):  # pandas dtypes
+        schema = rows.schema
+        if (found.metadata.num_rows != rows.num_rows or not found.schema_arrow.equals(schema)
+                or (found.schema_arrow.metadata or {}).get(b"pandas") != (schema.metadata or {}).get(b"pandas")):
             return False
-        if not found.read().equals(table):
+        compared = [name for name in schema.names if name not in stood_for]
+        if not found.read(columns=compared).equals(rows.select(compared)):
             return False
         os.link(old, path)
     except (OSError, pa.ArrowException):  # gone, unreadable, or a filesystem without hard links: write it
