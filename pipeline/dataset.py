@@ -85,11 +85,12 @@ def write_weekly(frame: pd.DataFrame, folder: Path, previous: Path | None = None
     weeks = frame["week"].astype("string").fillna("none").to_numpy(dtype=object)
     order = np.argsort(weeks, kind="stable")
     table = pa.Table.from_pandas(frame, preserve_index=False).take(pa.array(order))
-    bounds = np.flatnonzero(weeks[order][1:] != weeks[order][:-1]) + 1
+    weeks = weeks[order]
+    bounds = np.flatnonzero(weeks[1:] != weeks[:-1]) + 1
     linked = 0
     for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(frame)]) if len(frame) else [(0, 0)]:
         rows = table.slice(lo, hi - lo)
-        path = folder / f"week-{weeks[order][lo] if len(frame) else 'none'}.parquet"
+        path = folder / f"week-{weeks[lo] if len(frame) else 'none'}.parquet"
         if previous is not None and _link_if_same(previous / path.name, rows, stood_for, path):
             linked += 1
         else:
