@@ -1,7 +1,8 @@
 """Processing at scale (issue 8): stage times and peak memory of the real pipeline on a large raw store.
 
     .venv/bin/python tests/bench/bench_scale.py --data-dir /tmp/jt100k [--generate 100000] [--incremental 10000]
-                                               [--no-subprocess] [--json out.json]
+                                               [--no-subprocess] [--no-report] [--instrumented-incremental]
+                                               [--json out.json]
 
 `--generate N` first writes a corpus of N raw rows with tests/bench/gen_large_corpus.py (timed) when the
 directory holds no raw store. Then, in this process, `pipeline.process.process(data_dir, taxonomy, full=True)`
@@ -29,6 +30,9 @@ Peak RSS there is this process's (ru_maxrss; worker processes not included). The
 `--engines`, its memory sampled every 0.1 s as the sum of the RSS of the process and all its children (the
 figure the 4 GB target is about), then `--incremental` new postings added as one new raw file and the
 incremental `jobtrends process` timed the same way. `--skip-instrumented` leaves out the in-process run.
+`--instrumented-incremental` adds `--incremental` postings after the in-process full run and times the
+incremental run in-process too, stage by stage (its peak RSS figures include the full run's: ru_maxrss
+only grows). Each such step adds one raw file to the store for good.
 """
 from __future__ import annotations
 
