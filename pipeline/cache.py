@@ -5,8 +5,9 @@
     <data_dir>/cache/near-<code>/state.parquet                          near-duplicate state (pipeline/dedupe.py)
 
 The near-duplicate state is one row per posting the last `process` deduplicated: posting_id,
-content_hash, and `similar_ids`, the members whose descriptions it is similar to (each pair once, under
-its smaller id), so the next run compares only new and changed postings (`incremental_duplicate_groups`).
+content_hash, `similar_ids`, the members whose descriptions it is similar to (each pair once, under
+its smaller id), and `blank` (it shares a block and its description has no word), so the next run
+compares only new and changed postings (`incremental_duplicate_groups`).
 It is one file, so a run reads either the whole state of one earlier run or none.
 
 Raw files never change once written (scraper/rawstore.py); the byte size in the name still guards
@@ -51,6 +52,7 @@ ENRICHMENT_ROOT = "pipeline.enrich"
 NEAR_DUPLICATES_ROOT = "pipeline.dedupe"
 NEAR_DUPLICATES_FILE = "state.parquet"
 SIMILAR_IDS = "similar_ids"
+BLANK = "blank"  # NearDuplicates.blank: a member sharing a block whose description has no word
 # Each process that computes anything new adds one enrichment file; past this many they are merged
 # into one holding only the rows the dataset uses.
 MAX_ENRICHMENT_FILES = 16
@@ -119,7 +121,8 @@ def near_duplicates_table(state: NearDuplicates) -> pyarrow.Table:
         offsets, pyarrow.array(state.pairs[PAIR_COLUMNS[1]].to_numpy(dtype=object)[order], pyarrow.string()))
     return pyarrow.table({c.POSTING_ID: pyarrow.array(ids, pyarrow.string()),
                           c.CONTENT_HASH: pyarrow.array(state.members.to_numpy(dtype=object), pyarrow.string()),
-                          SIMILAR_IDS: similar})
+                          SIMILAR_IDS: similar,
+                          BLANK: pyarrow.array(pd.Index(ids).isin(list(state.blank)), pyarrow.bool_())})
 
 
 def near_duplicates_from_table(table: pyarrow.Table) -> NearDuplicates:
@@ -128,7 +131,9 @@ def near_duplicates_from_table(table: pyarrow.Table) -> NearDuplicates:
     similar = table.column(SIMILAR_IDS).combine_chunks()
     pairs = pd.DataFrame({PAIR_COLUMNS[0]: ids[pc.list_parent_indices(similar).to_numpy()],
                           PAIR_COLUMNS[1]: pc.list_flatten(similar).to_numpy(zero_copy_only=False)})
-    return NearDuplicates(pd.Series(table.column(c.CONTENT_HASH).to_numpy(zero_copy_only=False), index=ids), pairs)
+    blank = frozenset(ids[table.column(BLANK).to_numpy(zero_copy_only=False).astype(bool)].tolist())
+    return NearDuplicates(pd.Series(table.column(c.CONTENT_HASH).to_numpy(zero_copy_only=False), index=ids), pairs,
+                          blank)
 
 
 class ProcessingCache:

@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Protocol, Sequence
 
 import duckdb
 import numpy as np
@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.columns import DESCRIPTION
 from pipeline.errors import DatasetError
 
 TABLES = (
@@ -36,7 +37,18 @@ TABLES = (
 )
 # Tables written as a folder of one file per week, and the columns another column stands for when an old
 # week file is compared (`write_weekly`): content_hash hashes the description.
-WEEK_PARTITIONED = {"postings": ("description",)}
+WEEK_PARTITIONED = {"postings": (DESCRIPTION,)}
+# In processing, in place of the description: the row's place in the cleaned files, where the description
+# stays until a step needs it (pipeline/latest.py). Never written: `write_weekly` reads the descriptions.
+DESCRIPTION_AT = "description_at"
+
+
+class DescriptionSource(Protocol):
+    """Where descriptions held back from a postings frame are (pipeline/latest.StoredDescriptions)."""
+
+    def take(self, at: np.ndarray) -> pa.Array: ...
+
+
 # The two logs beside the dataset, which `connect` also shows as views.
 LOG_TABLES = ("runs", "processing")
 
@@ -45,7 +57,10 @@ def dataset_dir(data_dir: str | Path) -> Path:
     return Path(data_dir) / "dataset"
 
 
-def write_dataset(data_dir: str | Path, tables: dict[str, pd.DataFrame], meta: dict[str, Any]) -> Path:
+def write_dataset(data_dir: str | Path, tables: dict[str, pd.DataFrame], meta: dict[str, Any],
+                  descriptions: DescriptionSource | None = None) -> Path:
+    """The dataset folder, written beside the old one and swapped in. `descriptions`: where the postings'
+    descriptions are, when the postings table holds DESCRIPTION_AT instead (pipeline/latest.py)."""
     target = dataset_dir(data_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".dataset-"))
@@ -54,7 +69,7 @@ def write_dataset(data_dir: str | Path, tables: dict[str, pd.DataFrame], meta: d
             if name in WEEK_PARTITIONED:
                 previous = target / f"{name}.parquet"
                 write_weekly(tables[name], staging / f"{name}.parquet", previous if previous.is_dir() else None,
-                             stood_for=WEEK_PARTITIONED[name])
+                             stood_for=WEEK_PARTITIONED[name], descriptions=descriptions)
             else:
                 tables[name].to_parquet(staging / f"{name}.parquet", index=False)
         (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
@@ -72,29 +87,53 @@ def write_dataset(data_dir: str | Path, tables: dict[str, pd.DataFrame], meta: d
 
 
 def write_weekly(frame: pd.DataFrame, folder: Path, previous: Path | None = None,
-                 stood_for: tuple[str, ...] = ()) -> int:
+                 stood_for: tuple[str, ...] = (), descriptions: DescriptionSource | None = None) -> int:
     """`frame` as `folder`/week-<week>.parquet, one file per value of its `week` column (rows keep their
     order); a frame without rows is one file of the schema (week-none.parquet).
 
     A file of `previous` (an older folder of this layout) holding a week's rows is hard-linked instead of
     written, and counted in the return value. Its types, pandas dtypes and values are compared, except those
     of the `stood_for` columns: another column must change whenever they do (content_hash hashes the
-    description), so the bytes that cost the most are neither converted nor read back."""
+    description), so the bytes that cost the most are neither converted nor read back.
+
+    A frame with DESCRIPTION_AT in place of the description gets its descriptions from `descriptions`: those
+    of the weeks written (not linked), in one read, after the links are decided."""
     folder.mkdir(parents=True)
+    at = None
+    if DESCRIPTION_AT in frame.columns:
+        at = frame[DESCRIPTION_AT].to_numpy()
+        # an empty column of the description's dtype in its place: the same schema and pandas metadata
+        frame = frame.assign(**{DESCRIPTION_AT: pd.Series("", index=frame.index, dtype="str")}).rename(
+            columns={DESCRIPTION_AT: DESCRIPTION})
     # One conversion, ordered by week (stable: rows keep their order), then a slice per week.
     weeks = frame["week"].astype("string").fillna("none").to_numpy(dtype=object)
     order = np.argsort(weeks, kind="stable")
     table = pa.Table.from_pandas(frame, preserve_index=False).take(pa.array(order))
     weeks = weeks[order]
     bounds = np.flatnonzero(weeks[1:] != weeks[:-1]) + 1
-    linked = 0
+    linked, unlinked = 0, []
     for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(frame)]) if len(frame) else [(0, 0)]:
         rows = table.slice(lo, hi - lo)
         path = folder / f"week-{weeks[lo] if len(frame) else 'none'}.parquet"
         if previous is not None and _link_if_same(previous / path.name, rows, stood_for, path):
             linked += 1
         else:
-            pq.write_table(rows, path)
+            unlinked.append((lo, hi, path))
+    if at is not None and unlinked:
+        column = table.schema.get_field_index(DESCRIPTION)
+        field = table.schema.field(column)
+        ranges = [np.arange(lo, hi) for lo, hi, _ in unlinked]
+        if descriptions is None and len(np.concatenate(ranges)):
+            raise ValueError("postings hold DESCRIPTION_AT: write_weekly needs where the descriptions are")
+        texts = (descriptions.take(at[order][np.concatenate(ranges)]).cast(field.type)
+                 if descriptions is not None else pa.array([], field.type))
+    start = 0
+    for lo, hi, path in unlinked:
+        rows = table.slice(lo, hi - lo)
+        if at is not None:
+            rows = rows.set_column(column, field, texts.slice(start, hi - lo))
+            start += hi - lo
+        pq.write_table(rows, path)
     return linked
 
 

@@ -21,8 +21,9 @@ pair found, and the (posting_id, content_hash) of every posting it was decided f
 title, company and description, so a posting with the same id and hash has the same block and shingles:
 its pairs with other such postings still hold and are kept, never multiplied again. Only new or changed
 postings are compared, with every posting of their blocks (their rows times the block's matrix); pairs
-with a posting gone or changed are dropped. Empty descriptions (one job per block: jaccard(∅, ∅) == 1.0)
-are linked afresh every run. The pairs, and so the groups, are those a full comparison gives
+with a posting gone or changed are dropped. Descriptions are read only for the blocks that hold a new or
+changed posting (processing keeps them in the cleaned files until then). Empty descriptions (one job per
+block: jaccard(∅, ∅) == 1.0) are linked afresh every run, those of untouched blocks from the state. The pairs, and so the groups, are those a full comparison gives
 (tests/test_near_state.py); the dask engine keeps no state and compares everything.
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ from array import array
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from itertools import count
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -211,6 +212,15 @@ class NearDuplicates:
 
     members: pd.Series  # content_hash, indexed by posting_id
     pairs: pd.DataFrame  # PAIR_COLUMNS
+    # the members sharing a block with another whose descriptions have no word: a later run that reads
+    # no description of their block (none of its members changed) still links them (see _groups_and_pairs)
+    blank: frozenset[str] = frozenset()
+
+
+# The descriptions of some rows of a postings frame, by position (a Series of strings in that order): the
+# frame's own column, or read from the cleaned files when the frame has none (pipeline/latest.py).
+DescriptionReader = Callable[[np.ndarray], pd.Series]
+_TEXT_CHUNK = 65_536  # descriptions turned into Python strings at a time
 
 
 def _blocks(postings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -235,14 +245,19 @@ def _keyed(values: pd.Series, key) -> np.ndarray:
     return np.array([key(value) for value in uniques], dtype=object)[codes] if len(uniques) else np.zeros(0, object)
 
 
-def _pairs_with(compare: np.ndarray, texts: list[str], block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pairs_with(compare: np.ndarray, texts: pd.Series, slot: np.ndarray,
+                block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row pairs of similar non-empty descriptions with at least one row to `compare` (rows sorted by
-    block), over the blocks that hold such a row, a batch of whole blocks at a time."""
+    block), over the blocks that hold such a row, a batch of whole blocks at a time (row i's description:
+    texts.iloc[slot[i]])."""
     rows = np.flatnonzero(np.isin(block, block[compare]))
     lefts, rights = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for lo, hi in _batches(block[rows], BATCH_POSTINGS) if len(rows) else ():
         batch = rows[lo:hi]
-        left, right = _similar_pairs([texts[i] for i in batch], block[batch] - block[batch[0]], compare[batch])
+        if (slot[batch] < 0).any():
+            raise AssertionError("a compared block's description was not read")  # cannot happen: see _groups_and_pairs
+        batch_texts = texts.iloc[slot[batch]].tolist()
+        left, right = _similar_pairs(batch_texts, block[batch] - block[batch[0]], compare[batch])
         lefts.append(batch[left])
         rights.append(batch[right])
     return np.concatenate(lefts), np.concatenate(rights)
@@ -265,21 +280,40 @@ def _groups(ids: pd.Series, *pair_lists: Iterable[tuple[str, str]]) -> pd.Series
     return pd.Series({pid: union.find(pid) for pid in ids}, name="group_id")
 
 
-def _groups_and_pairs(postings: pd.DataFrame, dirty: np.ndarray,
-                      kept: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+def _groups_and_pairs(postings: pd.DataFrame, dirty: np.ndarray, kept: pd.DataFrame,
+                      blank: frozenset[str] = frozenset(),
+                      read: DescriptionReader | None = None) -> tuple[pd.Series, pd.DataFrame, frozenset[str]]:
     """The groups, given the pairs already `kept` among the postings that are not `dirty` (a mask of the
-    rows); and every similar pair of non-empty descriptions, kept and new."""
+    rows) and the `blank` ones among them; every similar pair of non-empty descriptions, kept and new; and
+    the blank postings among those sharing a block.
+
+    Descriptions are read (by `read`, default the DESCRIPTION column) only for the blocks that hold a dirty
+    posting: every block in a full run, a few in an incremental one. The members of another block are all
+    unchanged since the run that gave `kept` and `blank`, so they shared that block then too (block keys
+    come from the company and title, which content_hash covers), and `blank` says which are empty."""
     positions, block = _blocks(postings)
-    # Descriptions are read just for the postings that share a block.
     ids = postings[c.POSTING_ID].to_numpy(dtype=object)[positions]
-    texts = postings[c.DESCRIPTION].iloc[positions].tolist()
-    empty = ~_has_words(texts)
-    new = _pair_frame(ids, *_pairs_with(dirty[positions] & ~empty, texts, block))
+    dirty_rows = dirty[positions]
+    read_rows = np.flatnonzero(np.isin(block, block[dirty_rows]))
+    texts = (read or _description_column(postings))(positions[read_rows]).reset_index(drop=True)
+    slot = np.full(len(positions), -1, dtype=np.int64)
+    slot[read_rows] = np.arange(len(read_rows))
+    empty = np.zeros(len(positions), dtype=bool)
+    empty[read_rows] = ~np.concatenate([np.zeros(0, bool), *(
+        _has_words(texts.iloc[i:i + _TEXT_CHUNK].tolist()) for i in range(0, len(texts), _TEXT_CHUNK))])
+    unread = slot < 0
+    empty[unread] = pd.Index(ids[unread]).isin(list(blank))
+    new = _pair_frame(ids, *_pairs_with(dirty_rows & ~empty, texts, slot, block))
     pairs = pd.concat([kept, new], ignore_index=True) if len(kept) else new
     empty_left, empty_right = _empty_pairs(empty, block)
     groups = _groups(postings[c.POSTING_ID], zip(pairs[PAIR_COLUMNS[0]], pairs[PAIR_COLUMNS[1]]),
                      zip(ids[empty_left], ids[empty_right]))
-    return groups, pairs
+    return groups, pairs, frozenset(ids[empty].tolist())
+
+
+def _description_column(postings: pd.DataFrame) -> DescriptionReader:
+    column = postings[c.DESCRIPTION]
+    return lambda rows: column.iloc[rows]
 
 
 def duplicate_groups(postings: pd.DataFrame) -> pd.Series:
@@ -287,21 +321,23 @@ def duplicate_groups(postings: pd.DataFrame) -> pd.Series:
     return _groups_and_pairs(postings, np.ones(len(postings), dtype=bool), _no_pairs())[0]
 
 
-def incremental_duplicate_groups(postings: pd.DataFrame,
-                                 previous: NearDuplicates | None) -> tuple[pd.Series, NearDuplicates]:
+def incremental_duplicate_groups(postings: pd.DataFrame, previous: NearDuplicates | None,
+                                 read: DescriptionReader | None = None) -> tuple[pd.Series, NearDuplicates]:
     """`duplicate_groups(postings)` from the pairs `previous` holds, comparing only the postings it was not
     decided for (new, or with another content_hash) with their blocks; and the state for the next run.
+    `read`: the descriptions of rows of `postings`, when it has no description column.
 
     Pairs of two unchanged members are kept as they are; pairs with a member gone or changed are dropped,
     and a changed member is compared again. So the pairs are exactly those a full comparison finds.
     """
-    # copies: the state outlives the frame and its descriptions
+    # copies: the state outlives the frame
     members = pd.Series(postings[c.CONTENT_HASH].to_numpy(dtype=object, copy=True),
                         index=postings[c.POSTING_ID].to_numpy(dtype=object, copy=True))
     unchanged = _unchanged(members, previous)
     kept = _pairs_among(previous.pairs, members.index[unchanged]) if previous is not None else _no_pairs()
-    groups, pairs = _groups_and_pairs(postings, ~unchanged, kept)
-    return groups, NearDuplicates(members, pairs)
+    groups, pairs, blank = _groups_and_pairs(postings, ~unchanged, kept,
+                                             previous.blank if previous is not None else frozenset(), read)
+    return groups, NearDuplicates(members, pairs, blank)
 
 
 def _unchanged(members: pd.Series, previous: NearDuplicates | None) -> np.ndarray:

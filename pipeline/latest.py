@@ -1,13 +1,17 @@
-"""Exact deduplication straight from the cleaned files: only each posting's newest row is ever loaded whole.
+"""Exact deduplication straight from the cleaned files: only each posting's newest row is ever loaded.
 
 Every weekly scrape stores each open posting again, so most cleaned rows repeat a posting already seen
 (56 % of a generated 3-year store). `drop_exact_duplicates` keeps, per posting_id, the row that sorts last
 by (fetched_at, content_hash) (ties: the later row in file order) and the first and last fetched_at. That
 choice needs three narrow columns, so they are scanned first, from every file in one Arrow dataset scan;
 then the chosen rows are taken from the same dataset, in posting_id order, in one multi-threaded read.
-Peak memory is the chosen rows, not the history, and hints are decoded for them alone (or not at all:
-`decode_hints=False` leaves the JSON the cache stores). Gives exactly what drop_exact_duplicates gives on the
-concatenation of the files (tests/test_latest.py).
+Hints are decoded for them alone (or not at all: `decode_hints=False` leaves the JSON the cache stores).
+
+The descriptions are nearly all the bytes, and most of a run never reads them: `latest_rows` leaves them
+in the cleaned files and gives each row's place there (DESCRIPTION_AT), and `StoredDescriptions` reads
+the ones a step needs (the postings near-duplicate comparison looks at, those enriched, the weeks
+written), from those files only. `latest_postings` is the same with the descriptions read at once; it
+gives exactly what drop_exact_duplicates gives on the concatenation of the files (tests/test_latest.py).
 """
 from __future__ import annotations
 
@@ -22,11 +26,53 @@ import pyarrow.parquet as pq
 
 from pipeline import columns as c
 from pipeline.clean import drop_exact_duplicates
+from pipeline.dataset import DESCRIPTION_AT
 
 _KEYS = (c.POSTING_ID, "fetched_at", c.CONTENT_HASH)
 
 
-def _slim(paths: list[Path]) -> tuple[pd.DataFrame, ds.Dataset | None]:
+class StoredDescriptions:
+    """The descriptions of the cleaned files' rows, read when asked for: the rows of the files one after
+    another, in the order of the files given."""
+
+    def __init__(self, paths: list[str], sizes: list[int], schema: pa.Schema):
+        self.paths = paths
+        self.starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
+        self.schema = schema
+
+    @property
+    def type(self) -> pa.DataType:
+        return self.schema.field(c.DESCRIPTION).type
+
+    def take(self, at: np.ndarray | pd.Series) -> pa.Array:
+        """The descriptions at `at` (DESCRIPTION_AT values), in that order: one multi-threaded read of
+        the files that hold them (a dataset take reads every file up to the last row asked for)."""
+        at = np.asarray(at, dtype=np.int64)
+        if not len(at):
+            return pa.array([], self.type)
+        order = np.argsort(at, kind="stable")
+        wanted = at[order]
+        files = np.searchsorted(self.starts, wanted, side="right") - 1
+        used = np.unique(files)
+        sizes = self.starts[used + 1] - self.starts[used]
+        subset_start = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        # each wanted row's index in a dataset of the files it needs
+        local = wanted - self.starts[files] + subset_start[np.searchsorted(used, files)]
+        subset = ds.dataset([self.paths[i] for i in used.tolist()], format="parquet", schema=self.schema)
+        taken = subset.take(pa.array(local), columns=[c.DESCRIPTION]).column(0).combine_chunks()
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(len(order))
+        return taken.take(pa.array(inverse))
+
+
+def as_in(frame: pd.DataFrame, columns) -> list[str]:
+    """`columns` as `frame` holds them: DESCRIPTION_AT for the description when it has that instead."""
+    if DESCRIPTION_AT not in frame.columns:
+        return list(columns)
+    return [DESCRIPTION_AT if name == c.DESCRIPTION else name for name in columns]
+
+
+def _slim(paths: list[Path]) -> tuple[pd.DataFrame, ds.Dataset | None, StoredDescriptions | None]:
     """posting_id, fetched_at, content_hash of every row, and its `index` in the returned dataset of the
     files (None when every file is empty): the files' rows one file after another, in the order of `paths`."""
     # An empty file's columns may be typed differently (no value to infer from); it has no rows to give.
@@ -38,11 +84,14 @@ def _slim(paths: list[Path]) -> tuple[pd.DataFrame, ds.Dataset | None]:
             schemas.append(metadata.schema.to_arrow_schema())
             sizes.append(metadata.num_rows)
     if not kept:
-        return pd.DataFrame({**{k: pd.Series(dtype=object) for k in _KEYS}, "index": pd.Series(dtype="int64")}), None
+        empty = pd.DataFrame({**{k: pd.Series(dtype=object) for k in _KEYS}, "index": pd.Series(dtype="int64")})
+        return empty, None, None
     # one schema for all: a column that is all null in one file is null-typed there
-    dataset = ds.dataset(kept, format="parquet", schema=pa.unify_schemas(schemas, promote_options="default"))
+    schema = pa.unify_schemas(schemas, promote_options="default")
+    dataset = ds.dataset(kept, format="parquet", schema=schema)
+    descriptions = StoredDescriptions(kept, sizes, schema)
     # where each file's rows start in the dataset, and how many of them the scan has given so far
-    start = dict(zip(kept, np.concatenate([[0], np.cumsum(sizes)[:-1]]).tolist()))
+    start = dict(zip(kept, descriptions.starts[:-1].tolist()))
     batches, indexes = [], []
     # scan_batches keeps the order of rows within a file, and names each batch's file
     for tagged in dataset.scanner(columns=list(_KEYS)).scan_batches():
@@ -52,38 +101,73 @@ def _slim(paths: list[Path]) -> tuple[pd.DataFrame, ds.Dataset | None]:
         start[path] += rows
     frame = pa.Table.from_batches(batches, schema=pa.schema([dataset.schema.field(k) for k in _KEYS])).to_pandas()
     frame["index"] = np.concatenate(indexes) if indexes else np.zeros(0, np.int64)
-    return frame, dataset
+    return frame, dataset, descriptions
+
+
+def latest_rows(paths: list[Path], decode_hints: bool = True) -> tuple[pd.DataFrame, int, StoredDescriptions | None]:
+    """`latest_postings` with DESCRIPTION_AT in place of the description, and where to read them (None when
+    the files hold no row)."""
+    if not paths:
+        raise ValueError("latest_postings needs at least one cleaned file")
+    slim, dataset, descriptions = _slim(paths)
+    if dataset is None:  # every file empty: the reference's empty table, from the first file
+        empty = drop_exact_duplicates(_decoded(pd.read_parquet(paths[0]), decode_hints))
+        return _description_at(empty, np.zeros(0, np.int64)), 0, None
+    seen = slim.groupby(c.POSTING_ID)["fetched_at"].agg(["min", "max"])
+    # in posting_id order: drop_exact_duplicates then gives the same order
+    # (ties: the later row in file order, as the reference's stable sort keeps it)
+    chosen = slim.sort_values([*_KEYS, "index"]).drop_duplicates(c.POSTING_ID, keep="last")
+    rows = len(slim)
+    del slim
+    at = chosen["index"].to_numpy()
+    del chosen
+    # One multi-threaded read of the chosen rows, in that order, without their descriptions.
+    columns = [name for name in dataset.schema.names if name != c.DESCRIPTION]
+    latest = dataset.take(pa.array(at), columns=columns).to_pandas()
+    latest.insert(dataset.schema.names.index(c.DESCRIPTION), c.DESCRIPTION, "")  # in its place, for the order
+    out = drop_exact_duplicates(_decoded(latest, decode_hints))
+    if not np.array_equal(out[c.POSTING_ID].to_numpy(), latest[c.POSTING_ID].to_numpy()):
+        raise AssertionError("latest rows are not one per posting_id in order")  # cannot happen: ids are unique
+    out[c.FIRST_SEEN_AT] = out[c.POSTING_ID].map(seen["min"])
+    out[c.LAST_SEEN_AT] = out[c.POSTING_ID].map(seen["max"])
+    return _description_at(out, at), rows, descriptions
+
+
+def _description_at(frame: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+    """`frame` with DESCRIPTION_AT where its description column was."""
+    columns = [DESCRIPTION_AT if name == c.DESCRIPTION else name for name in frame.columns]
+    return frame.drop(columns=[c.DESCRIPTION]).assign(**{DESCRIPTION_AT: at})[columns]
+
+
+def with_descriptions(frame: pd.DataFrame, descriptions: StoredDescriptions | None) -> pd.DataFrame:
+    """`frame` (rows of `latest_rows`) with each row's description where its DESCRIPTION_AT was (a frame
+    without DESCRIPTION_AT as it is)."""
+    if DESCRIPTION_AT not in frame.columns:
+        return frame
+    columns = [c.DESCRIPTION if name == DESCRIPTION_AT else name for name in frame.columns]
+    out = frame.drop(columns=[DESCRIPTION_AT])
+    out[c.DESCRIPTION] = read_descriptions(descriptions, frame[DESCRIPTION_AT].to_numpy()).set_axis(frame.index)
+    return out[columns]
+
+
+def read_descriptions(descriptions: StoredDescriptions | None, at: np.ndarray) -> pd.Series:
+    """The descriptions at `at` (DESCRIPTION_AT values), as strings, in that order."""
+    texts = descriptions.take(at) if descriptions is not None and len(at) else pa.array([], pa.large_string())
+    return pd.Series(texts.to_pandas().array)
+
+
+def description_reader(frame: pd.DataFrame, descriptions: StoredDescriptions | None):
+    """The descriptions of rows of `frame` (rows of `latest_rows`) by position, for near-duplicate
+    comparison (pipeline/dedupe.DescriptionReader)."""
+    at = frame[DESCRIPTION_AT].to_numpy()
+    return lambda rows: read_descriptions(descriptions, at[rows])
 
 
 def latest_postings(paths: list[Path], decode_hints: bool = True) -> tuple[pd.DataFrame, int]:
     """drop_exact_duplicates(concatenation of the cleaned Parquet files at `paths`, in this order), and the
     number of rows the files hold."""
-    if not paths:
-        raise ValueError("latest_postings needs at least one cleaned file")
-    slim, dataset = _slim(paths)
-    if dataset is None:  # every file empty: the reference's empty table, from the first file
-        return drop_exact_duplicates(_decoded(pd.read_parquet(paths[0]), decode_hints)), 0
-    seen = slim.groupby(c.POSTING_ID)["fetched_at"].agg(["min", "max"])
-    # in posting_id order: the descriptions (nearly all the bytes) are then never copied again;
-    # drop_exact_duplicates runs on the other columns, and gives the same order
-    # (ties: the later row in file order, as the reference's stable sort keeps it)
-    chosen = slim.sort_values([*_KEYS, "index"]).drop_duplicates(c.POSTING_ID, keep="last")
-    rows = len(slim)
-    del slim
-    # One multi-threaded read of the chosen rows, in that order (a loop over the files took 1.7 times as long).
-    table = dataset.take(pa.array(chosen["index"].to_numpy()))
-    del chosen
-    latest = table.to_pandas()
-    del table
-    columns = list(drop_exact_duplicates(latest.iloc[:0]).columns)
-    descriptions = latest.pop(c.DESCRIPTION)
-    out = drop_exact_duplicates(_decoded(latest, decode_hints))
-    if not np.array_equal(out[c.POSTING_ID].to_numpy(), latest[c.POSTING_ID].to_numpy()):
-        raise AssertionError("latest rows are not one per posting_id in order")  # cannot happen: ids are unique
-    out[c.DESCRIPTION] = descriptions.array
-    out[c.FIRST_SEEN_AT] = out[c.POSTING_ID].map(seen["min"])
-    out[c.LAST_SEEN_AT] = out[c.POSTING_ID].map(seen["max"])
-    return out[columns], rows
+    rows, count, descriptions = latest_rows(paths, decode_hints)
+    return with_descriptions(rows, descriptions), count
 
 
 def _decoded(frame: pd.DataFrame, decode_hints: bool) -> pd.DataFrame:

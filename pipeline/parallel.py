@@ -5,7 +5,8 @@ descriptions their memo in pipeline/clean.py catches stay with one worker), clea
 write each file's cleaned rows into the processing cache themselves; nothing else comes back. Each
 enrichment worker receives the taxonomy once (at start) and builds its own matcher; chunks go out as
 frames of the enrichment key, title, location, description and hints only, so little more than the text
-crosses the pipe.
+crosses the pipe. When the postings hold only where their descriptions are (pipeline/latest.py), a chunk's
+are read just before it goes out, a few chunks ahead of the workers: this process never holds them all.
 Worker processes are spawned, not forked: the parent may hold Arrow and DuckDB threads, and a fork would
 copy their locks. Small batches stay in this process, where they cost less than starting workers.
 """
@@ -14,14 +15,17 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import pandas as pd
 
 from pipeline.cache import ProcessingCache
 from pipeline.clean import clean_postings, raw_frame
 from pipeline.enrich import ENRICHMENT_INPUTS, ENRICHMENT_KEY, enrichment_key, enrichment_table
+from pipeline.latest import DESCRIPTION_AT, StoredDescriptions, as_in, with_descriptions
 from pipeline.skills import Taxonomy
 from scraper.rawstore import RawStore
 
@@ -29,6 +33,7 @@ from scraper.rawstore import RawStore
 # than it saves.
 MIN_PARALLEL_POSTINGS = 4_000
 CHUNK_POSTINGS = 2_000
+IN_FLIGHT_PER_WORKER = 3  # chunks sent ahead of their results, per worker: none waits for the next
 MIN_PARALLEL_FILES = 24  # raw files to clean; fewer are cleaned here
 CHUNK_FILES = 16
 _worker_taxonomy: Taxonomy | None = None
@@ -49,26 +54,45 @@ def _enrich_chunk(chunk: pd.DataFrame) -> pd.DataFrame:
 
 
 def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, workers: int | None = None,
-                              keys: pd.Series | None = None) -> pd.DataFrame:
+                              keys: pd.Series | None = None,
+                              descriptions: StoredDescriptions | None = None) -> pd.DataFrame:
     """`enrichment_table(postings, taxonomy)`, computed by `workers` processes (default: one per core).
 
-    `keys`: enrichment_key(postings), when the caller has it."""
+    `keys`: enrichment_key(postings), when the caller has it. `postings` may hold DESCRIPTION_AT in place of
+    the description (rows of pipeline/latest.latest_rows): each chunk's descriptions are then read from
+    `descriptions` just before it goes out, so this process holds a few chunks' worth, not all of them."""
     workers = workers or default_workers()
     keys = enrichment_key(postings) if keys is None else keys
     repeated = keys.duplicated().to_numpy()
     # Selecting rows copies them; with every content distinct (the usual case) only columns are selected.
-    inputs = postings[list(ENRICHMENT_INPUTS)]
+    inputs = postings[as_in(postings, ENRICHMENT_INPUTS)]
     # the workers use these keys, not their own
     inputs.insert(0, ENRICHMENT_KEY, pd.Series(keys.to_numpy(), index=inputs.index, dtype=object))
     unique = inputs[~repeated] if repeated.any() else inputs
+    if DESCRIPTION_AT in unique.columns:
+        # neighbours in the cleaned files: a chunk's descriptions are read from a few files
+        unique = unique.sort_values(DESCRIPTION_AT, kind="stable")
     if workers <= 1 or len(unique) < MIN_PARALLEL_POSTINGS:
-        return enrichment_table(unique, taxonomy)
-    chunks = [unique.iloc[i:i + CHUNK_POSTINGS] for i in range(0, len(unique), CHUNK_POSTINGS)]
+        return enrichment_table(with_descriptions(unique, descriptions), taxonomy)
+    chunks = (with_descriptions(unique.iloc[i:i + CHUNK_POSTINGS], descriptions)
+              for i in range(0, len(unique), CHUNK_POSTINGS))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                              initargs=(taxonomy,)) as pool:
-        parts = list(pool.map(_enrich_chunk, chunks))
+        parts = list(_in_order(pool, _enrich_chunk, chunks, IN_FLIGHT_PER_WORKER * workers))
     return pd.concat(parts, ignore_index=True).drop_duplicates(ENRICHMENT_KEY, ignore_index=True)
+
+
+def _in_order(pool: ProcessPoolExecutor, function, items: Iterable, in_flight: int) -> Iterator:
+    """`pool.map(function, items)` with at most `in_flight` items submitted and not yet returned: map
+    would take (and here read the descriptions of) every chunk at once."""
+    pending: deque = deque()
+    for item in items:
+        pending.append(pool.submit(function, item))
+        if len(pending) >= in_flight:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def _clean_files(job: tuple[str, str, list[str]]) -> None:

@@ -1,7 +1,8 @@
 """The pipeline end to end: raw store -> cleaned dataset. Re-running on the same raw data gives the same tables.
 
 raw files -> clean (per file, cached) -> exact dedup (a narrow scan of the cleaned files; only each
-posting's newest row is loaded whole: pipeline/latest.py) -> near-duplicate merge (new and changed
+posting's newest row is loaded, without its description: pipeline/latest.py; each step below reads the
+descriptions it needs from the cleaned files) -> near-duplicate merge (new and changed
 postings compared with their blocks, the other pairs from the cached state) -> enrich: ML verdict,
 normalized fields, skills (per distinct content, cached, on every core: pipeline/parallel.py) -> weekly
 tables (all weeks). Cleaning, near-duplicate pairs and enrichment cost the most and are cached, so a new
@@ -32,7 +33,7 @@ from pipeline.enrich import (
     ENRICHMENT_INPUTS, ENRICHMENT_KEY, attach_enrichment, enrichment_key, enrichment_table,
     with_arrow_skill_lists,
 )
-from pipeline.latest import latest_postings
+from pipeline.latest import StoredDescriptions, as_in, description_reader, latest_rows
 from pipeline.parallel import clean_raw_files, enrichment_table_parallel
 from pipeline.partitions import hints_as_dicts
 from pipeline.errors import DatasetError
@@ -74,7 +75,7 @@ def demand_tables(postings: pd.DataFrame, enrichment: pd.DataFrame, taxonomy: Ta
     known) -> the dataset's tables."""
     postings, mentions = attach_enrichment(postings, enrichment, keys)
     postings[c.TAXONOMY_VERSION] = taxonomy.version
-    postings = postings[list(c.POSTINGS_COLUMNS)]
+    postings = postings[as_in(postings, c.POSTINGS_COLUMNS)]
     skills = [(area, skill) for area in c.AREA_IDS for skill in taxonomy.skills_of(area)]
     return {
         "postings": postings, "skill_mentions": mentions,
@@ -116,17 +117,17 @@ def process(data_dir: str | Path, taxonomy: Taxonomy, *, full: bool = False, eng
         with dask_client(scheduler, workers):
             postings, enrichment, dedup = dask_postings(urls, taxonomy, raw_bytes=raw_bytes)
         raw_files, parsed, enriched = len(urls), len(urls), len(enrichment)
-        keys, near = None, None
+        keys, near, descriptions = None, None, None
     else:
         # One listing for the rows and the meta: scrapes may add files while we read.
         raw_paths = store.raw_files()
         cleaned_paths, parsed = _cleaned_files(store, cache, raw_paths, workers)
         if cleaned_paths:
-            postings, dedup, near = _deduplicated(cache, cleaned_paths)
+            postings, dedup, near, descriptions = _deduplicated(cache, cleaned_paths)
         else:
-            (postings, dedup), near = deduplicate(clean_postings(raw_frame([]))), None
+            (postings, dedup), near, descriptions = deduplicate(clean_postings(raw_frame([]))), None, None
         keys = enrichment_key(postings)
-        enrichment, enriched = _enrichment(cache, postings, keys, taxonomy, workers)
+        enrichment, enriched = _enrichment(cache, postings, keys, taxonomy, workers, descriptions)
         raw_files, fingerprint = len(raw_paths), store.fingerprint(raw_paths)
     tables = demand_tables(postings, enrichment, taxonomy, keys)
     postings = tables["postings"]
@@ -152,7 +153,7 @@ def process(data_dir: str | Path, taxonomy: Taxonomy, *, full: bool = False, eng
         "first_affected_week": affected[0] if affected else None,
     }
     meta["seconds"] = round(time.perf_counter() - started, 3)
-    folder = write_dataset(data_dir, tables, meta)
+    folder = write_dataset(data_dir, tables, meta, descriptions)
     append_processing_log(data_dir, meta)
     if near is not None:
         cache.write_near_duplicates(near)
@@ -177,29 +178,34 @@ def _cleaned_files(store: RawStore, cache: ProcessingCache, raw_paths: list[Path
     return [cache.cleaned_path(path) for path in raw_paths], len(missing)
 
 
-def _deduplicated(cache: ProcessingCache,
-                  cleaned_paths: list[Path]) -> tuple[pd.DataFrame, DedupFigures, NearDuplicates]:
+def _deduplicated(cache: ProcessingCache, cleaned_paths: list[Path]
+                  ) -> tuple[pd.DataFrame, DedupFigures, NearDuplicates, StoredDescriptions | None]:
     """Exact then near-duplicate merging of the cleaned files, comparing only the postings the cached
-    near-duplicate state lacks; and the state for the next run (written once the dataset is).
-
-    A function of its own so the exact-deduplicated rows (every description) are freed on return."""
+    near-duplicate state lacks; the state for the next run (written once the dataset is); and where the
+    descriptions are, which the postings hold only the places of (DESCRIPTION_AT): each later step reads
+    those it needs (near-duplicate comparison, enrichment, the week files written)."""
     # Hints stay JSON: only the postings enriched this run need them as dicts (see _enrichment).
-    exact, raw_rows = latest_postings(cleaned_paths, decode_hints=False)
-    groups, near = incremental_duplicate_groups(exact, cache.read_near_duplicates())
+    exact, raw_rows, descriptions = latest_rows(cleaned_paths, decode_hints=False)
+    groups, near = incremental_duplicate_groups(exact, cache.read_near_duplicates(),
+                                                description_reader(exact, descriptions))
     postings, dedup = deduplicate_exact(exact, raw_rows, groups)
-    return postings, dedup, near
+    return postings, dedup, near, descriptions
 
 
 def _enrichment(cache: ProcessingCache, postings: pd.DataFrame, keys: pd.Series, taxonomy: Taxonomy,
-                workers: int | None = None) -> tuple[pd.DataFrame, int]:
+                workers: int | None = None,
+                descriptions: StoredDescriptions | None = None) -> tuple[pd.DataFrame, int]:
     """Enrichment rows for every posting (`keys`: their enrichment keys): cached ones, and the rest computed
-    (on `workers` processes) and cached now."""
+    (on `workers` processes) and cached now. `descriptions`: where they are, when `postings` holds
+    DESCRIPTION_AT instead."""
     cached = cache.read_enrichment()
     known = cached[cached[ENRICHMENT_KEY].isin(keys)]
     new = ~keys.isin(known[ENRICHMENT_KEY])
-    # a full run: no row selection, so no copy of every description
-    inputs = postings[list(ENRICHMENT_INPUTS)] if new.all() else postings.loc[new, list(ENRICHMENT_INPUTS)]
-    fresh = enrichment_table_parallel(hints_as_dicts(inputs), taxonomy, workers, keys=keys[new])
+    columns = as_in(postings, ENRICHMENT_INPUTS)
+    # a full run: no row selection, so no copy of every row
+    inputs = postings[columns] if new.all() else postings.loc[new, columns]
+    fresh = enrichment_table_parallel(hints_as_dicts(inputs), taxonomy, workers, keys=keys[new],
+                                      descriptions=descriptions)
     fresh = with_arrow_skill_lists(fresh)  # as the cached rows are read
     in_use = pd.concat([known, fresh], ignore_index=True) if not known.empty else fresh
     cache.write_enrichment(fresh, in_use)

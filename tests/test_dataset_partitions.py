@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -110,3 +111,50 @@ def test_an_edited_description_rewrites_its_week(data_dir, tmp_path):
     after = _inodes(folder)
     assert [name for name in after if after[name] != first[name]] == [f"week-{postings['week'].iloc[-1]}.parquet"]
     assert read_table(tmp_path, "postings")["description"].iloc[-1].endswith("One more sentence.")
+
+
+class _Descriptions:
+    """A DescriptionSource over a list, recording the places asked for."""
+
+    def __init__(self, texts):
+        self.texts, self.asked = pa.array(texts, pa.large_string()), []
+
+    def take(self, at):
+        self.asked.extend(at.tolist())
+        return self.texts.take(pa.array(at))
+
+
+def test_descriptions_held_back_are_read_for_the_weeks_written_only(data_dir, tmp_path):
+    """Postings holding DESCRIPTION_AT (as processing passes them) give the very files postings holding their
+    descriptions give (schema, pandas metadata, values); a linked week's descriptions are never read."""
+    import numpy as np
+
+    from pipeline.dataset import DESCRIPTION_AT, TABLES, read_meta, write_dataset
+
+    tables = {name: read_table(data_dir, name) for name in TABLES}
+    postings = tables["postings"]
+    stored = np.random.default_rng(3).permutation(len(postings))  # where each row's description is
+    texts = np.empty(len(postings), dtype=object)
+    texts[stored] = postings["description"].to_numpy()
+    held = postings.drop(columns=["description"])
+    held.insert(postings.columns.get_loc("description"), DESCRIPTION_AT, stored)
+    write_dataset(tmp_path / "eager", tables, read_meta(data_dir))
+    source = _Descriptions(texts)
+    write_dataset(tmp_path / "held", {**tables, "postings": held}, read_meta(data_dir), source)
+    assert sorted(source.asked) == list(range(len(postings)))
+    eager, lazy = (dataset_dir(tmp_path / name) / "postings.parquet" for name in ("eager", "held"))
+    assert sorted(p.name for p in eager.iterdir()) == sorted(p.name for p in lazy.iterdir())
+    for path in eager.iterdir():
+        a, b = pq.read_table(path), pq.read_table(lazy / path.name)
+        assert a.schema.equals(b.schema, check_metadata=True) and a.equals(b)
+    # again, one title edited: only its week is written, and only its week's descriptions are read
+    weeks = sorted(postings["week"].unique())
+    edited = held.copy()
+    edited.loc[edited.index[edited["week"] == weeks[4]][0], "title"] = "Edited"
+    source = _Descriptions(texts)
+    write_dataset(tmp_path / "held", {**tables, "postings": edited}, read_meta(data_dir), source)
+    assert sorted(source.asked) == sorted(stored[(postings["week"] == weeks[4]).to_numpy()].tolist())
+    back = read_table(tmp_path / "held", "postings")
+    assert back["description"].tolist() == postings["description"].tolist()
+    with pytest.raises(ValueError, match="DESCRIPTION_AT"):
+        write_dataset(tmp_path / "none", {**tables, "postings": held}, read_meta(data_dir))

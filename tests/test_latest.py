@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from pipeline import columns as c
 from pipeline.cache import ProcessingCache
 from pipeline.clean import clean_postings, drop_exact_duplicates, raw_frame
-from pipeline.latest import latest_postings
+from pipeline.latest import latest_postings, latest_rows, with_descriptions
 from scraper.rawstore import RawStore
 from tests.test_incremental import scrape_runs
 
@@ -100,3 +101,19 @@ def test_a_column_null_in_one_file_takes_the_type_of_the_others(tmp_path):
     b_id = concatenated.loc[concatenated[c.TITLE] == "ML Engineer 1", c.POSTING_ID].iloc[0]
     assert urls[b_id] == concatenated.loc[concatenated[c.POSTING_ID] == b_id, c.URL].iloc[0]
     assert sum(pd.isna(u) for u in urls.values()) == 1, urls
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(0, 9), max_size=5), st.lists(st.integers(0, 10_000), max_size=12))
+def test_descriptions_stay_in_the_files_until_asked_for(tmp_path_factory, sizes, picks):
+    """latest_rows holds each row's place instead of its description; any places, in any order and
+    repeated, read back the concatenation's descriptions; filling them in gives latest_postings."""
+    files = [[raw_row(f"{f}-{i % 3}", i, i + f) for i in range(size)] for f, size in enumerate([1, *sizes])]
+    paths, concatenated = cleaned_files(tmp_path_factory.mktemp("cache"), files)
+    rows, count, stored = latest_rows(paths)
+    assert c.DESCRIPTION not in rows.columns and count == len(concatenated)
+    # (an empty file makes pd.concat's description column object: check_dtype, as in the test above)
+    pd.testing.assert_frame_equal(with_descriptions(rows, stored), drop_exact_duplicates(concatenated),
+                                  check_dtype=not any(not file for file in files))
+    at = np.array([p % len(concatenated) for p in picks], dtype=np.int64)
+    assert stored.take(at).to_pylist() == concatenated[c.DESCRIPTION].to_numpy()[at].tolist()

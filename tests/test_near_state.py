@@ -149,3 +149,25 @@ def test_no_or_one_posting(postings):
     groups, state = incremental_duplicate_groups(frame(rows), None)
     assert groups.to_dict() == {pid: pid for pid in rows} and state.pairs.empty
     assert incremental_duplicate_groups(frame(rows), state)[0].to_dict() == groups.to_dict()
+
+
+def test_descriptions_are_read_only_for_blocks_with_a_new_posting():
+    """Without a description column, `read` is asked only for the blocks a new posting joins; an
+    untouched block of empty descriptions is still one job (the state says they are blank)."""
+    rows = {f"a{i}": {c.TITLE: "ML Engineer", c.COMPANY: "Acme", c.DESCRIPTION: TEMPLATES[0]} for i in range(3)}
+    rows |= {f"b{i}": {c.TITLE: "Data Scientist", c.COMPANY: "Acme", c.DESCRIPTION: TEMPLATES[1]} for i in range(2)}
+    rows |= {f"e{i}": {c.TITLE: "ML Engineer", c.COMPANY: "Other", c.DESCRIPTION: "  -- !"} for i in range(2)}
+    _, state = incremental_duplicate_groups(frame(rows), None)
+    assert stored(state).blank == {"e0", "e1"}
+    rows["b9"] = rows["b0"]
+    current = frame(rows)
+    asked: list[str] = []
+
+    def read(positions):
+        asked.extend(current[c.POSTING_ID].iloc[positions])
+        return current[c.DESCRIPTION].iloc[positions]
+
+    groups, after = incremental_duplicate_groups(current.drop(columns=[c.DESCRIPTION]), stored(state), read)
+    assert sorted(asked) == ["b0", "b1", "b9"]
+    assert groups.to_dict() == duplicate_groups(current).to_dict()
+    assert groups["e1"] == "e0" and groups["b9"] == "b0" and after.blank == {"e0", "e1"}

@@ -118,3 +118,35 @@ def test_mentions_are_the_exploded_lists_sorted_as_strings(rows, arrow_lists):
     expected = sorted((pid, a, s) for pid, pairs in rows for a, s in pairs)
     assert list(got.columns) == list(c.SKILL_MENTIONS_COLUMNS)
     assert list(got.itertuples(index=False, name=None)) == expected
+
+
+def test_descriptions_held_back_are_read_chunk_by_chunk(tmp_path, monkeypatch):
+    """Postings holding DESCRIPTION_AT (rows of latest_rows) give the same enrichment: each chunk's
+    descriptions are read just before it goes out, a bounded number of chunks ahead."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.latest import DESCRIPTION_AT, StoredDescriptions
+
+    data_dir = build_small_dataset(tmp_path / "data")
+    postings = clean_postings(raw_frame(RawStore(data_dir).iter_rows()))
+    places = np.random.default_rng(5).permutation(len(postings))  # row i's description is stored at places[i]
+    stored_texts = np.empty(len(postings), dtype=object)
+    stored_texts[places] = postings["description"].to_numpy()
+    cuts = [0, 50, 51, 300, len(postings)]  # four files
+    paths = [str(tmp_path / f"part{i}.parquet") for i in range(len(cuts) - 1)]
+    for path, lo, hi in zip(paths, cuts, cuts[1:]):
+        pq.write_table(pa.table({"description": pa.array(stored_texts[lo:hi].tolist(), pa.large_string())}), path)
+    stored = StoredDescriptions(paths, np.diff(cuts).tolist(), pq.read_schema(paths[0]))
+    held = postings.drop(columns=["description"]).assign(**{DESCRIPTION_AT: places})
+    asked = []
+    take = StoredDescriptions.take
+    monkeypatch.setattr(StoredDescriptions, "take", lambda self, at: asked.append(len(at)) or take(self, at))
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_POSTINGS", 100)
+    monkeypatch.setattr(parallel, "CHUNK_POSTINGS", 90)
+    monkeypatch.setattr(parallel, "IN_FLIGHT_PER_WORKER", 1)
+    got = parallel.enrichment_table_parallel(held, taxonomy(), workers=2, descriptions=stored)
+    expected = enrichment_table(postings, taxonomy())
+    assert max(asked) == parallel.CHUNK_POSTINGS and len(asked) > 2
+    pd.testing.assert_frame_equal(got.sort_values(ENRICHMENT_KEY, ignore_index=True),
+                                  expected.sort_values(ENRICHMENT_KEY, ignore_index=True))

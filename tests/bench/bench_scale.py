@@ -12,7 +12,8 @@ only its pieces are timed where they are looked up):
     clean      clean_raw_files: per raw file gunzip, JSON, payload hints (raw_frame), HTML to text, tidy fields,
                dates, content hash (clean_postings), written to the cache; on every core (wall time)
     cache io   ProcessingCache.cleaned_file (is each raw file's cleaned file there and readable?)
-    exact      latest_postings: narrow scan of the cleaned files, then each posting's newest row
+    exact      latest_rows: narrow scan of the cleaned files, then each posting's newest row without its
+               description (read later by the steps that need it, and timed in theirs)
     near       incremental_duplicate_groups + merge_near_duplicates (shingle comparison within company/title
                blocks, new and changed postings only when the cached state is there) and the state's io
     keys       enrichment_key (SHA-1 of each posting's content)
@@ -112,7 +113,7 @@ def instrument(clock: StageClock) -> Callable[[], None]:
 
     patch(process_mod, "clean_raw_files", "clean")
     patch(cache_mod.ProcessingCache, "cleaned_file", "cache io")
-    patch(process_mod, "latest_postings", "exact")
+    patch(process_mod, "latest_rows", "exact")
     patch(process_mod, "incremental_duplicate_groups", "near")
     patch(dedupe_mod, "merge_near_duplicates", "near")
     patch(cache_mod.ProcessingCache, "read_near_duplicates", "near")
