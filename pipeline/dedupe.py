@@ -46,6 +46,7 @@ JACCARD_THRESHOLD = 0.8
 SHINGLE_WORDS = 5
 MAX_WORDS = 800  # the opening of a description is enough to tell copies apart, and bounds the cost
 BATCH_POSTINGS = 4096  # blocks are compared a batch at a time: whole blocks, about this many postings
+PRODUCT_CELLS = 1 << 22  # a batch's rows are multiplied a slice at a time: slice rows x batch rows at most this
 
 _WORD = re.compile(r"[a-z0-9]+")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")  # found in a text, the lowercased text has a word
@@ -160,15 +161,24 @@ def _similar_pairs(texts: list[str], blocks: np.ndarray,
     sizes = np.diff(matrix.indptr).astype(np.int64)
     dirty = np.ones(len(blocks), dtype=bool) if dirty is None else dirty
     rows = np.flatnonzero(dirty)
-    shared = (matrix[rows] @ matrix.T).tocoo()
-    left, right = rows[shared.row], shared.col.astype(np.int64)
-    # each pair once: a dirty row with every clean row, and with the dirty rows after it
-    once = ~dirty[right] | (left < right)
-    left, right = np.minimum(left, right)[once], np.maximum(left, right)[once]
-    common = shared.data[once].astype(np.int64)
-    # the same division as `jaccard`: len(a & b) / len(a | b), as a float64
-    similar = common / (sizes[left] + sizes[right] - common) >= JACCARD_THRESHOLD
-    return left[similar], right[similar]
+    transposed = matrix.T.tocsr()
+    lefts, rights = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    # A few rows' products at a time: in a big block nearly every pair shares a shingle, and all of a
+    # batch's products at once held gigabytes (the rows times the block, five arrays of them).
+    step = max(1, PRODUCT_CELLS // max(len(blocks), 1))
+    for lo in range(0, len(rows), step):
+        part = rows[lo:lo + step]
+        shared = (matrix[part] @ transposed).tocoo()
+        left, right = part[shared.row], shared.col.astype(np.int64)
+        # each pair once: a dirty row with every clean row, and with the dirty rows after it
+        once = ~dirty[right] | (left < right)
+        left, right = np.minimum(left, right)[once], np.maximum(left, right)[once]
+        common = shared.data[once].astype(np.int64)
+        # the same division as `jaccard`: len(a & b) / len(a | b), as a float64
+        similar = common / (sizes[left] + sizes[right] - common) >= JACCARD_THRESHOLD
+        lefts.append(left[similar])
+        rights.append(right[similar])
+    return np.concatenate(lefts), np.concatenate(rights)
 
 
 def _has_words(texts: list[str]) -> np.ndarray:

@@ -34,6 +34,7 @@ from scraper.rawstore import RawStore
 MIN_PARALLEL_POSTINGS = 4_000
 CHUNK_POSTINGS = 2_000
 IN_FLIGHT_PER_WORKER = 3  # chunks sent ahead of their results, per worker: none waits for the next
+READ_CHUNKS = 8  # chunks whose descriptions are read together
 MIN_PARALLEL_FILES = 24  # raw files to clean; fewer are cleaned here
 CHUNK_FILES = 16
 _worker_taxonomy: Taxonomy | None = None
@@ -74,13 +75,21 @@ def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, worker
         unique = unique.sort_values(DESCRIPTION_AT, kind="stable")
     if workers <= 1 or len(unique) < MIN_PARALLEL_POSTINGS:
         return enrichment_table(with_descriptions(unique, descriptions), taxonomy)
-    chunks = (with_descriptions(unique.iloc[i:i + CHUNK_POSTINGS], descriptions)
-              for i in range(0, len(unique), CHUNK_POSTINGS))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                              initargs=(taxonomy,)) as pool:
-        parts = list(_in_order(pool, _enrich_chunk, chunks, IN_FLIGHT_PER_WORKER * workers))
+        parts = list(_in_order(pool, _enrich_chunk, _chunks(unique, descriptions), IN_FLIGHT_PER_WORKER * workers))
     return pd.concat(parts, ignore_index=True).drop_duplicates(ENRICHMENT_KEY, ignore_index=True)
+
+
+def _chunks(unique: pd.DataFrame, descriptions: StoredDescriptions | None) -> Iterator[pd.DataFrame]:
+    """CHUNK_POSTINGS rows at a time, with their descriptions; those are read READ_CHUNKS chunks at a time
+    (each read opens the files that hold them: 2,000 rows a read took 1.5 times as long in all)."""
+    step = CHUNK_POSTINGS * (READ_CHUNKS if DESCRIPTION_AT in unique.columns else 1)
+    for lo in range(0, len(unique), step):
+        read = with_descriptions(unique.iloc[lo:lo + step], descriptions)
+        for i in range(0, len(read), CHUNK_POSTINGS):
+            yield read.iloc[i:i + CHUNK_POSTINGS]
 
 
 def _in_order(pool: ProcessPoolExecutor, function, items: Iterable, in_flight: int) -> Iterator:

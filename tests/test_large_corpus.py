@@ -100,3 +100,17 @@ def test_added_postings_are_one_new_raw_file(corpus, tmp_path):
     assert len(rows) == len({r["source_id"] for r in rows}) == 50
     last = max(r["fetched_at"] for r in RawStore(copy).iter_rows(sorted(before)))
     assert min(r["fetched_at"] for r in rows) > last
+
+
+def test_added_postings_can_be_spread_over_every_board(corpus, tmp_path):
+    data_dir, _ = corpus
+    copy = tmp_path / "copy"
+    shutil.copytree(data_dir, copy)
+    store = RawStore(copy)
+    before = set(store.raw_files())
+    boards = {p.parent.name for p in before if not p.parent.name.startswith("hn")}
+    gen.add_postings(copy, 50, seed=3, weeks=WEEKS, spread=True)
+    added = sorted(set(store.raw_files()) - before)
+    assert {p.parent.name for p in added} == boards and len(added) == len(boards)  # one new file per board
+    rows = list(store.iter_rows(added))
+    assert len(rows) == len({(r["source"], r["source_id"]) for r in rows}) == 50

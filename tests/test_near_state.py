@@ -74,10 +74,11 @@ def stored(state):
 
 
 @settings(max_examples=300, deadline=None)
-@given(histories(), st.sampled_from([1, 5, 4096]))
-def test_incremental_groups_equal_the_full_computation(history, batch):
+@given(histories(), st.sampled_from([1, 5, 4096]), st.sampled_from([1, 40, 1 << 22]))
+def test_incremental_groups_equal_the_full_computation(history, batch, cells):
     previous, current = history
-    with mock.patch.object(dedupe, "BATCH_POSTINGS", batch):  # blocks cut into batches
+    # blocks cut into batches, and products a few rows at a time
+    with mock.patch.object(dedupe, "BATCH_POSTINGS", batch), mock.patch.object(dedupe, "PRODUCT_CELLS", cells):
         _, before = incremental_duplicate_groups(previous, None)
         groups, after = incremental_duplicate_groups(current, stored(before))
         full = duplicate_groups(current)

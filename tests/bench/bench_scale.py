@@ -230,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="pandas", help="engines for the end-to-end runs, e.g. pandas,dask")
     parser.add_argument("--skip-instrumented", action="store_true", help="only the end-to-end runs")
     parser.add_argument("--no-report", action="store_true", help="leave the report out of the instrumented run")
+    parser.add_argument("--spread", action="store_true",
+                        help="add the incremental postings across every board (default: all to one company)")
     parser.add_argument("--instrumented-incremental", action="store_true",
                         help="after the instrumented full run, add --incremental postings and time the "
                              "incremental run the same way")
@@ -243,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         result["instrumented"] = run_instrumented(args.data_dir, report=not args.no_report)
         print_table(result["instrumented"])
         if args.instrumented_incremental and args.incremental:
-            path = gen.add_postings(args.data_dir, args.incremental, args.seed)
+            path = gen.add_postings(args.data_dir, args.incremental, args.seed, spread=args.spread)
             result["instrumented_added"] = str(path)
             result["instrumented_incremental"] = run_instrumented(args.data_dir, full=False, report=False)
             print_table(result["instrumented_incremental"])
@@ -257,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.engines.split(",")[-1] != "pandas":
                 timed_cli(["process", "--full", "--data-dir", str(args.data_dir)])
             t0 = time.perf_counter()
-            path = gen.add_postings(args.data_dir, args.incremental, args.seed)
+            path = gen.add_postings(args.data_dir, args.incremental, args.seed, spread=args.spread)
             result["added"] = {"file": str(path), "postings": args.incremental,
                                "seconds": round(time.perf_counter() - t0, 2)}
             result["cli_incremental"] = timed_cli(["process", "--data-dir", str(args.data_dir)])

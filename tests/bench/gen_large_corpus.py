@@ -526,24 +526,35 @@ def generate(data_dir: str | Path, postings: int = 1_000_000, seed: int = 8, wee
 
 
 def add_postings(data_dir: str | Path, count: int, seed: int = 8, weeks: int = WEEKS,
-                 anchor: date = DEMO_ANCHOR) -> Path:
-    """One more weekly run: `count` new postings on the first Greenhouse board, in one new raw file."""
+                 anchor: date = DEMO_ANCHOR, spread: bool = False) -> Path:
+    """One more weekly run: `count` new postings on the first Greenhouse board, in one new raw file (the
+    worst case for near-duplicate comparison: every new posting joins that company's blocks); with
+    `spread`, shared round-robin among every Greenhouse and Lever board, one new raw file each (as a week of
+    scrapes adds them). Returns the first file written."""
     manifest = json.loads((Path(data_dir) / MANIFEST).read_text(encoding="utf-8"))
-    plan = next(p for p in plan_sources(manifest["postings_requested"], weeks) if p.kind == "greenhouse")
+    boards = [p for p in plan_sources(manifest["postings_requested"], weeks) if p.kind in ("greenhouse", "lever")]
+    if not spread:
+        boards = [next(p for p in boards if p.kind == "greenhouse")]
+    shares = [count // len(boards) + (i < count % len(boards)) for i in range(len(boards))]
     pool, render = _pool(weeks), Renderer(anchor, weeks)
-    rng = _stream(seed, f"{plan.name}\x1fadded\x1f{len(RawStore(data_dir).source_files(plan.name))}")
     week = weeks  # the week after the corpus
-    rows, next_id = [], 9_000_000_000 + rng.randint(0, 10**8)
-    for _ in range(count):
-        spec = pool.compose(rng, week - 1, int(rng.triangular(*TEXT_CHARS[::2], TEXT_CHARS[1])))
-        location = rng.choice(plan.company["locations"])
-        ctx = {"location": location, **({"pay": _pay(rng, spec.is_ml, location[1])} if location[1] == "US" else {})}
-        next_id += rng.randint(1, 40)
-        rows.append(Renderer.greenhouse(plan, spec, next_id, render.posted_time(rng, week), ctx))
-    when = render.scrape_time(week)
-    while (RawStore(data_dir).raw_dir / plan.name / f"{new_run_id(when)}.jsonl.gz").exists():
-        when += timedelta(hours=1)
-    return RawStore(data_dir).write_postings(plan.name, new_run_id(when), when, rows)
+    written = []
+    for plan, share in zip(boards, shares):
+        if not share:
+            continue
+        rng = _stream(seed, f"{plan.name}\x1fadded\x1f{len(RawStore(data_dir).source_files(plan.name))}")
+        rows, next_id = [], 9_000_000_000 + rng.randint(0, 10**8)
+        for _ in range(share):
+            spec = pool.compose(rng, week - 1, int(rng.triangular(*TEXT_CHARS[::2], TEXT_CHARS[1])))
+            location = rng.choice(plan.company["locations"])
+            ctx = {"location": location, **({"pay": _pay(rng, spec.is_ml, location[1])} if location[1] == "US" else {})}
+            next_id += rng.randint(1, 40)
+            rows.append(_render_ats(plan, rng, spec, next_id, render.posted_time(rng, week), ctx))
+        when = render.scrape_time(week)
+        while (RawStore(data_dir).raw_dir / plan.name / f"{new_run_id(when)}.jsonl.gz").exists():
+            when += timedelta(hours=1)
+        written.append(RawStore(data_dir).write_postings(plan.name, new_run_id(when), when, rows))
+    return written[0]
 
 
 def main(argv: list[str] | None = None) -> int:
