@@ -46,7 +46,7 @@ DESCRIPTION_AT = "description_at"
 class DescriptionSource(Protocol):
     """Where descriptions held back from a postings frame are (pipeline/latest.StoredDescriptions)."""
 
-    def take(self, at: np.ndarray) -> pa.Array: ...
+    def take(self, at: np.ndarray) -> pa.Array | pa.ChunkedArray: ...
 
 
 # The two logs beside the dataset, which `connect` also shows as views.
@@ -122,16 +122,20 @@ def write_weekly(frame: pd.DataFrame, folder: Path, previous: Path | None = None
     if at is not None and unlinked:
         column = table.schema.get_field_index(DESCRIPTION)
         field = table.schema.field(column)
-        ranges = [np.arange(lo, hi) for lo, hi, _ in unlinked]
-        if descriptions is None and len(np.concatenate(ranges)):
+        wanted = at[order][np.concatenate([np.arange(lo, hi) for lo, hi, _ in unlinked])]  # in write order
+        if descriptions is None and len(wanted):
             raise ValueError("postings hold DESCRIPTION_AT: write_weekly needs where the descriptions are")
-        texts = (descriptions.take(at[order][np.concatenate(ranges)]).cast(field.type)
-                 if descriptions is not None else pa.array([], field.type))
+        # read in the files' order (no copy to reorder everything), then each week's taken out of it
+        by_place = np.argsort(wanted, kind="stable")
+        texts = descriptions.take(wanted[by_place]) if len(wanted) else pa.chunked_array([], field.type)
+        in_texts = np.empty_like(by_place)
+        in_texts[by_place] = np.arange(len(by_place))
     start = 0
     for lo, hi, path in unlinked:
         rows = table.slice(lo, hi - lo)
         if at is not None:
-            rows = rows.set_column(column, field, texts.slice(start, hi - lo))
+            week_texts = texts.take(pa.array(in_texts[start:start + hi - lo])).cast(field.type)
+            rows = rows.set_column(column, field, week_texts)
             start += hi - lo
         pq.write_table(rows, path)
     return linked

@@ -227,8 +227,9 @@ class NearDuplicates:
     blank: frozenset[str] = frozenset()
 
 
-# The descriptions of some rows of a postings frame, by position (a Series of strings in that order): the
-# frame's own column, or read from the cleaned files when the frame has none (pipeline/latest.py).
+# The descriptions of some rows of a postings frame, given their positions: a Series of strings indexed by
+# position, in any order. The frame's own column, or read from the cleaned files when the frame has none
+# (pipeline/latest.py, in the files' order).
 DescriptionReader = Callable[[np.ndarray], pd.Series]
 _TEXT_CHUNK = 65_536  # descriptions turned into Python strings at a time
 
@@ -305,13 +306,17 @@ def _groups_and_pairs(postings: pd.DataFrame, dirty: np.ndarray, kept: pd.DataFr
     ids = postings[c.POSTING_ID].to_numpy(dtype=object)[positions]
     dirty_rows = dirty[positions]
     read_rows = np.flatnonzero(np.isin(block, block[dirty_rows]))
-    texts = (read or _description_column(postings))(positions[read_rows]).reset_index(drop=True)
-    slot = np.full(len(positions), -1, dtype=np.int64)
-    slot[read_rows] = np.arange(len(read_rows))
-    empty = np.zeros(len(positions), dtype=bool)
-    empty[read_rows] = ~np.concatenate([np.zeros(0, bool), *(
+    texts = (read or _description_column(postings))(positions[read_rows])
+    # row i's description is texts.iloc[slot[i]]; -1: not read
+    at = np.full(len(postings), -1, dtype=np.int64)
+    at[texts.index.to_numpy(dtype=np.int64)] = np.arange(len(texts))
+    slot = at[positions]
+    texts = texts.reset_index(drop=True)
+    blank_texts = ~np.concatenate([np.zeros(0, bool), *(
         _has_words(texts.iloc[i:i + _TEXT_CHUNK].tolist()) for i in range(0, len(texts), _TEXT_CHUNK))])
+    empty = np.zeros(len(positions), dtype=bool)
     unread = slot < 0
+    empty[~unread] = blank_texts[slot[~unread]]
     empty[unread] = pd.Index(ids[unread]).isin(list(blank))
     new = _pair_frame(ids, *_pairs_with(dirty_rows & ~empty, texts, slot, block))
     pairs = pd.concat([kept, new], ignore_index=True) if len(kept) else new
@@ -323,7 +328,7 @@ def _groups_and_pairs(postings: pd.DataFrame, dirty: np.ndarray, kept: pd.DataFr
 
 def _description_column(postings: pd.DataFrame) -> DescriptionReader:
     column = postings[c.DESCRIPTION]
-    return lambda rows: column.iloc[rows]
+    return lambda rows: column.iloc[rows].set_axis(rows)
 
 
 def duplicate_groups(postings: pd.DataFrame) -> pd.Series:

@@ -44,14 +44,15 @@ class StoredDescriptions:
     def type(self) -> pa.DataType:
         return self.schema.field(c.DESCRIPTION).type
 
-    def take(self, at: np.ndarray | pd.Series) -> pa.Array:
+    def take(self, at: np.ndarray | pd.Series) -> pa.ChunkedArray:
         """The descriptions at `at` (DESCRIPTION_AT values), in that order: one multi-threaded read of
-        the files that hold them (a dataset take reads every file up to the last row asked for)."""
+        the files that hold them (a dataset take reads every file up to the last row asked for). Ask in
+        ascending order where you can: any other order costs a copy of everything read."""
         at = np.asarray(at, dtype=np.int64)
         if not len(at):
-            return pa.array([], self.type)
-        order = np.argsort(at, kind="stable")
-        wanted = at[order]
+            return pa.chunked_array([], self.type)
+        order = None if bool((at[1:] >= at[:-1]).all()) else np.argsort(at, kind="stable")
+        wanted = at if order is None else at[order]
         files = np.searchsorted(self.starts, wanted, side="right") - 1
         used = np.unique(files)
         sizes = self.starts[used + 1] - self.starts[used]
@@ -59,7 +60,9 @@ class StoredDescriptions:
         # each wanted row's index in a dataset of the files it needs
         local = wanted - self.starts[files] + subset_start[np.searchsorted(used, files)]
         subset = ds.dataset([self.paths[i] for i in used.tolist()], format="parquet", schema=self.schema)
-        taken = subset.take(pa.array(local), columns=[c.DESCRIPTION]).column(0).combine_chunks()
+        taken = subset.take(pa.array(local), columns=[c.DESCRIPTION]).column(0)
+        if order is None:
+            return taken
         inverse = np.empty_like(order)
         inverse[order] = np.arange(len(order))
         return taken.take(pa.array(inverse))
@@ -157,10 +160,15 @@ def read_descriptions(descriptions: StoredDescriptions | None, at: np.ndarray) -
 
 
 def description_reader(frame: pd.DataFrame, descriptions: StoredDescriptions | None):
-    """The descriptions of rows of `frame` (rows of `latest_rows`) by position, for near-duplicate
-    comparison (pipeline/dedupe.DescriptionReader)."""
+    """The descriptions of rows of `frame` (rows of `latest_rows`) at some positions, read in the order
+    of their places in the files (so no copy is made to put them back in the order asked) and indexed by
+    position (pipeline/dedupe.DescriptionReader)."""
     at = frame[DESCRIPTION_AT].to_numpy()
-    return lambda rows: read_descriptions(descriptions, at[rows])
+
+    def read(rows: np.ndarray) -> pd.Series:
+        order = np.argsort(at[rows], kind="stable")
+        return read_descriptions(descriptions, at[rows][order]).set_axis(rows[order])
+    return read
 
 
 def latest_postings(paths: list[Path], decode_hints: bool = True) -> tuple[pd.DataFrame, int]:

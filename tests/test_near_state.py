@@ -164,9 +164,9 @@ def test_descriptions_are_read_only_for_blocks_with_a_new_posting():
     current = frame(rows)
     asked: list[str] = []
 
-    def read(positions):
+    def read(positions):  # indexed by position, in any order (here backwards)
         asked.extend(current[c.POSTING_ID].iloc[positions])
-        return current[c.DESCRIPTION].iloc[positions]
+        return current[c.DESCRIPTION].iloc[positions].set_axis(positions).iloc[::-1]
 
     groups, after = incremental_duplicate_groups(current.drop(columns=[c.DESCRIPTION]), stored(state), read)
     assert sorted(asked) == ["b0", "b1", "b9"]
