@@ -231,7 +231,7 @@ class NearDuplicates:
 # position, in any order. The frame's own column, or read from the cleaned files when the frame has none
 # (pipeline/latest.py, in the files' order).
 DescriptionReader = Callable[[np.ndarray], pd.Series]
-_TEXT_CHUNK = 65_536  # descriptions turned into Python strings at a time
+READ_POSTINGS = 65_536  # descriptions read at a time by near-duplicate comparison (about 200 MB)
 
 
 def _blocks(postings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -256,22 +256,43 @@ def _keyed(values: pd.Series, key) -> np.ndarray:
     return np.array([key(value) for value in uniques], dtype=object)[codes] if len(uniques) else np.zeros(0, object)
 
 
-def _pairs_with(compare: np.ndarray, texts: pd.Series, slot: np.ndarray,
-                block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row pairs of similar non-empty descriptions with at least one row to `compare` (rows sorted by
-    block), over the blocks that hold such a row, a batch of whole blocks at a time (row i's description:
-    texts.iloc[slot[i]])."""
-    rows = np.flatnonzero(np.isin(block, block[compare]))
+def _read_groups(block: np.ndarray) -> Iterable[list[tuple[int, int]]]:
+    """The batches (`_batches`) of the sorted block ids, grouped so that each group holds about
+    READ_POSTINGS postings: their descriptions are read together (a read opens whole files, so reading
+    each small batch alone would open a big source's files many times)."""
+    group: list[tuple[int, int]] = []
+    for lo, hi in _batches(block, BATCH_POSTINGS) if len(block) else ():
+        group.append((lo, hi))
+        if hi - group[0][0] >= READ_POSTINGS:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _pairs_and_blanks(read_rows: np.ndarray, positions: np.ndarray, block: np.ndarray, dirty: np.ndarray,
+                      read: DescriptionReader) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Over the rows `read_rows` (whole blocks, sorted by block): the row pairs of similar non-empty
+    descriptions with at least one dirty row, and which of these rows have an empty description. Their
+    descriptions are read a group of batches at a time, so only a group's are ever held."""
     lefts, rights = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for lo, hi in _batches(block[rows], BATCH_POSTINGS) if len(rows) else ():
-        batch = rows[lo:hi]
-        if (slot[batch] < 0).any():
-            raise AssertionError("a compared block's description was not read")  # cannot happen: see _groups_and_pairs
-        batch_texts = texts.iloc[slot[batch]].tolist()
-        left, right = _similar_pairs(batch_texts, block[batch] - block[batch[0]], compare[batch])
-        lefts.append(batch[left])
-        rights.append(batch[right])
-    return np.concatenate(lefts), np.concatenate(rights)
+    empty = np.zeros(len(read_rows), dtype=bool)
+    for group in _read_groups(block[read_rows]):
+        rows = read_rows[group[0][0]:group[-1][1]]
+        texts = read(positions[rows])
+        # the group's descriptions in row order (the reader gives them indexed by position, in any order)
+        where = pd.Series(np.arange(len(texts)), index=texts.index.to_numpy(dtype=np.int64))
+        texts = texts.reset_index(drop=True)
+        for lo, hi in group:
+            batch = read_rows[lo:hi]
+            batch_texts = texts.iloc[where.loc[positions[batch]].to_numpy()].tolist()
+            empty[lo:hi] = ~_has_words(batch_texts)
+            compare = dirty[batch] & ~empty[lo:hi]
+            if compare.any():
+                left, right = _similar_pairs(batch_texts, block[batch] - block[batch[0]], compare)
+                lefts.append(batch[left])
+                rights.append(batch[right])
+    return np.concatenate(lefts), np.concatenate(rights), empty
 
 
 def _pair_frame(ids: np.ndarray, left: np.ndarray, right: np.ndarray) -> pd.DataFrame:
@@ -306,19 +327,11 @@ def _groups_and_pairs(postings: pd.DataFrame, dirty: np.ndarray, kept: pd.DataFr
     ids = postings[c.POSTING_ID].to_numpy(dtype=object)[positions]
     dirty_rows = dirty[positions]
     read_rows = np.flatnonzero(np.isin(block, block[dirty_rows]))
-    texts = (read or _description_column(postings))(positions[read_rows])
-    # row i's description is texts.iloc[slot[i]]; -1: not read
-    at = np.full(len(postings), -1, dtype=np.int64)
-    at[texts.index.to_numpy(dtype=np.int64)] = np.arange(len(texts))
-    slot = at[positions]
-    texts = texts.reset_index(drop=True)
-    blank_texts = ~np.concatenate([np.zeros(0, bool), *(
-        _has_words(texts.iloc[i:i + _TEXT_CHUNK].tolist()) for i in range(0, len(texts), _TEXT_CHUNK))])
-    empty = np.zeros(len(positions), dtype=bool)
-    unread = slot < 0
-    empty[~unread] = blank_texts[slot[~unread]]
-    empty[unread] = pd.Index(ids[unread]).isin(list(blank))
-    new = _pair_frame(ids, *_pairs_with(dirty_rows & ~empty, texts, slot, block))
+    left, right, empty_read = _pairs_and_blanks(read_rows, positions, block, dirty_rows,
+                                                read or _description_column(postings))
+    empty = pd.Index(ids).isin(list(blank)) if blank else np.zeros(len(positions), dtype=bool)
+    empty[read_rows] = empty_read
+    new = _pair_frame(ids, left, right)
     pairs = pd.concat([kept, new], ignore_index=True) if len(kept) else new
     empty_left, empty_right = _empty_pairs(empty, block)
     groups = _groups(postings[c.POSTING_ID], zip(pairs[PAIR_COLUMNS[0]], pairs[PAIR_COLUMNS[1]]),

@@ -127,6 +127,7 @@ def test_groups_equal_the_all_pairs_reference_on_random_blocks(seed, monkeypatch
     frame = random_postings(rng, rng.randrange(2, 90), vocabulary)
     monkeypatch.setattr(dedupe, "BATCH_POSTINGS", rng.choice([1, 7, 4096]))  # blocks cut into batches
     monkeypatch.setattr(dedupe, "PRODUCT_CELLS", rng.choice([1, 50, 1 << 22]))  # products a few rows at a time
+    monkeypatch.setattr(dedupe, "READ_POSTINGS", rng.choice([1, 9, 65_536]))  # descriptions read in groups
     assert duplicate_groups(frame).to_dict() == reference_groups(frame)
 
 

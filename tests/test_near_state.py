@@ -74,11 +74,12 @@ def stored(state):
 
 
 @settings(max_examples=300, deadline=None)
-@given(histories(), st.sampled_from([1, 5, 4096]), st.sampled_from([1, 40, 1 << 22]))
-def test_incremental_groups_equal_the_full_computation(history, batch, cells):
+@given(histories(), st.sampled_from([1, 5, 4096]), st.sampled_from([1, 40, 1 << 22]), st.sampled_from([1, 7, 65_536]))
+def test_incremental_groups_equal_the_full_computation(history, batch, cells, read):
     previous, current = history
-    # blocks cut into batches, and products a few rows at a time
-    with mock.patch.object(dedupe, "BATCH_POSTINGS", batch), mock.patch.object(dedupe, "PRODUCT_CELLS", cells):
+    # blocks cut into batches, products a few rows at a time, descriptions read a few batches at a time
+    with mock.patch.object(dedupe, "BATCH_POSTINGS", batch), mock.patch.object(dedupe, "PRODUCT_CELLS", cells), \
+            mock.patch.object(dedupe, "READ_POSTINGS", read):
         _, before = incremental_duplicate_groups(previous, None)
         groups, after = incremental_duplicate_groups(current, stored(before))
         full = duplicate_groups(current)
