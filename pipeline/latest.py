@@ -45,22 +45,23 @@ class StoredDescriptions:
         return self.schema.field(c.DESCRIPTION).type
 
     def take(self, at: np.ndarray | pd.Series) -> pa.ChunkedArray:
-        """The descriptions at `at` (DESCRIPTION_AT values), in that order: one multi-threaded read of
-        the files that hold them (a dataset take reads every file up to the last row asked for). Ask in
-        ascending order where you can: any other order costs a copy of everything read."""
+        """The descriptions at `at` (DESCRIPTION_AT values), in that order, read from the files that hold
+        them only. Ask in ascending order where you can: any other order costs a copy of everything read."""
         at = np.asarray(at, dtype=np.int64)
         if not len(at):
             return pa.chunked_array([], self.type)
         order = None if bool((at[1:] >= at[:-1]).all()) else np.argsort(at, kind="stable")
         wanted = at if order is None else at[order]
         files = np.searchsorted(self.starts, wanted, side="right") - 1
-        used = np.unique(files)
-        sizes = self.starts[used + 1] - self.starts[used]
-        subset_start = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        # each wanted row's index in a dataset of the files it needs
-        local = wanted - self.starts[files] + subset_start[np.searchsorted(used, files)]
-        subset = ds.dataset([self.paths[i] for i in used.tolist()], format="parquet", schema=self.schema)
-        taken = subset.take(pa.array(local), columns=[c.DESCRIPTION]).column(0)
+        used, first = np.unique(files, return_index=True)
+        bounds = [*first.tolist(), len(wanted)]
+        # One file at a time: a read decodes the file's whole description column, and a multi-threaded
+        # dataset take of many files held several times the text it returned.
+        chunks = []
+        for i, lo, hi in zip(used.tolist(), bounds, bounds[1:]):
+            column = pq.read_table(self.paths[i], columns=[c.DESCRIPTION], schema=self.schema).column(0)
+            chunks.extend(column.take(pa.array(wanted[lo:hi] - self.starts[i])).chunks)
+        taken = pa.chunked_array(chunks, self.type)
         if order is None:
             return taken
         inverse = np.empty_like(order)
