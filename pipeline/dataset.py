@@ -97,7 +97,7 @@ def write_weekly(frame: pd.DataFrame, folder: Path, previous: Path | None = None
     description), so the bytes that cost the most are neither converted nor read back.
 
     A frame with DESCRIPTION_AT in place of the description gets its descriptions from `descriptions`: those
-    of the weeks written (not linked), in one read, after the links are decided."""
+    of the weeks written (not linked), after the links are decided, a group of weeks at a time."""
     folder.mkdir(parents=True)
     at = None
     if DESCRIPTION_AT in frame.columns:
@@ -119,26 +119,50 @@ def write_weekly(frame: pd.DataFrame, folder: Path, previous: Path | None = None
             linked += 1
         else:
             unlinked.append((lo, hi, path))
-    if at is not None and unlinked:
-        column = table.schema.get_field_index(DESCRIPTION)
-        field = table.schema.field(column)
-        wanted = at[order][np.concatenate([np.arange(lo, hi) for lo, hi, _ in unlinked])]  # in write order
+    if at is None:
+        for lo, hi, path in unlinked:
+            pq.write_table(table.slice(lo, hi - lo), path)
+        return linked
+    column = table.schema.get_field_index(DESCRIPTION)
+    field = table.schema.field(column)
+    at = at[order]
+    for weeks_read in _read_groups(unlinked):
+        wanted = at[np.concatenate([np.arange(lo, hi) for lo, hi, _ in weeks_read])]  # in write order
         if descriptions is None and len(wanted):
             raise ValueError("postings hold DESCRIPTION_AT: write_weekly needs where the descriptions are")
-        # read in the files' order (no copy to reorder everything), then each week's taken out of it
+        # read in the files' order (no copy to reorder them all), as one array (a take from a chunked array
+        # concatenates its chunks first, one per cleaned file), then each week's taken out of it
         by_place = np.argsort(wanted, kind="stable")
-        texts = descriptions.take(wanted[by_place]) if len(wanted) else pa.chunked_array([], field.type)
+        texts = (descriptions.take(wanted[by_place]) if len(wanted) else pa.array([], field.type))
+        if isinstance(texts, pa.ChunkedArray):
+            texts = texts.cast(pa.large_string()).combine_chunks()
         in_texts = np.empty_like(by_place)
         in_texts[by_place] = np.arange(len(by_place))
-    start = 0
-    for lo, hi, path in unlinked:
-        rows = table.slice(lo, hi - lo)
-        if at is not None:
+        start = 0
+        for lo, hi, path in weeks_read:
             week_texts = texts.take(pa.array(in_texts[start:start + hi - lo])).cast(field.type)
-            rows = rows.set_column(column, field, week_texts)
+            pq.write_table(table.slice(lo, hi - lo).set_column(column, field, week_texts), path)
             start += hi - lo
-        pq.write_table(rows, path)
+        del texts
     return linked
+
+
+WRITE_POSTINGS = 65_536  # descriptions read at a time when week files are written (about 200 MB)
+
+
+def _read_groups(weeks: list[tuple[int, int, Path]]) -> list[list[tuple[int, int, Path]]]:
+    """Consecutive weeks, grouped so that each group holds about WRITE_POSTINGS rows: their descriptions are
+    read together. A week's postings sit in the files of the weeks they were scraped in, so a group of weeks
+    reads those files and few others, and a full write never holds every description at once."""
+    groups: list[list[tuple[int, int, Path]]] = [[]]
+    rows = 0
+    for week in weeks:
+        if rows >= WRITE_POSTINGS:
+            groups.append([])
+            rows = 0
+        groups[-1].append(week)
+        rows += week[1] - week[0]
+    return groups if groups[0] else []
 
 
 def _link_if_same(old: Path, rows: pa.Table, stood_for: tuple[str, ...], path: Path) -> bool:

@@ -236,12 +236,15 @@ READ_POSTINGS = 65_536  # descriptions read at a time by near-duplicate comparis
 
 def _blocks(postings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the postings that share their (company, title) block with another, ordered by block,
-    and their block numbers: the only postings ever compared."""
+    and their block numbers: the only postings ever compared. Blocks are numbered in (company, title)
+    order, so a company's blocks are compared, and their descriptions read, together: a company's postings
+    sit in its source's files. Numbered in posting_id order, nearly every read group touched every file
+    (generated store of 989,778 raw rows: 43,064 file reads over 7,064 files; in this order 8,767)."""
     keys = pd.DataFrame({"_company": _keyed(postings[c.COMPANY], company_key),
                          "_title": _keyed(postings[c.TITLE], title_key)})
     valid = ((keys["_company"] != "") & (keys["_title"] != "")).to_numpy()
     positions = np.flatnonzero(valid)
-    block = keys[valid].groupby(["_company", "_title"], sort=False).ngroup().to_numpy(dtype=np.int64)
+    block = keys[valid].groupby(["_company", "_title"], sort=True).ngroup().to_numpy(dtype=np.int64)
     if len(block):
         in_pairs = np.bincount(block)[block] >= 2
         positions, block = positions[in_pairs], block[in_pairs]

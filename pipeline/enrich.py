@@ -76,20 +76,23 @@ def attach_enrichment(postings: pd.DataFrame, table: pd.DataFrame,
                       keys: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`postings` with ENRICHED_COLUMNS from `table` (which must hold every key), and their skill_mentions.
 
-    `keys`: enrichment_key(postings), when the caller has it."""
+    `keys`: enrichment_key(postings), when the caller has it. Each column is taken from `table` on its own
+    (a copy of every row of `table` per posting held 600 MB more at a million raw rows)."""
     keys = enrichment_key(postings) if keys is None else keys
-    rows = table.drop_duplicates(ENRICHMENT_KEY).set_index(ENRICHMENT_KEY)
-    missing = ~keys.isin(rows.index)
+    first_of_key = pd.Series(np.arange(len(table)), index=table[ENRICHMENT_KEY].to_numpy())
+    first_of_key = first_of_key[~first_of_key.index.duplicated()]
+    at = first_of_key.reindex(keys.to_numpy()).to_numpy()
+    missing = np.isnan(at) if at.dtype.kind == "f" else np.zeros(len(at), dtype=bool)
     if missing.any():
         raise KeyError(f"{int(missing.sum())} postings have no enrichment row")
-    rows = rows.loc[keys.to_numpy()]
+    at = at.astype(np.int64)
     out = postings.copy(deep=False)  # only new columns are set: the descriptions are not copied
     for column in ENRICHED_COLUMNS:
-        out[column] = rows[column].to_numpy()
+        out[column] = table[column].to_numpy()[at]
     out[c.IS_ML] = out[c.IS_ML].astype(bool)
     for column in c.SALARY_NUMBER_COLUMNS:
         out[column] = out[column].astype("float64")
-    return out, _mentions(out[c.POSTING_ID].to_numpy(), rows[SKILL_AREAS], rows[SKILL_NAMES])
+    return out, _mentions(out[c.POSTING_ID].to_numpy(), table[SKILL_AREAS], table[SKILL_NAMES], at)
 
 
 SKILL_LIST = pa.list_(pa.string())  # SKILL_AREAS and SKILL_NAMES, as the cache stores them
@@ -113,23 +116,39 @@ def _list_array(column: pd.Series) -> pa.Array:
     return pa.array(column.tolist(), type=SKILL_LIST)
 
 
-def _mentions(posting_ids: np.ndarray, areas: pd.Series, skills: pd.Series) -> pd.DataFrame:
-    """The long skill_mentions table, sorted by posting_id, area, skill, from each posting's lists: built in
-    Arrow and ordered by integer codes (at a million raw rows it has 14 million rows; as Python strings,
-    exploding, sorting and building the frame took 16 s)."""
+def _mentions(posting_ids: np.ndarray, areas: pd.Series, skills: pd.Series, at: np.ndarray) -> pd.DataFrame:
+    """The long skill_mentions table, sorted by posting_id, area, skill, from the lists of row `at[i]` of
+    `areas` and `skills` for posting i: built in Arrow and ordered by one integer key per mention (at a
+    million raw rows it has 14 million rows; as Python strings, exploding, sorting and building the frame
+    took 16 s). The key (posting rank, area code, skill code) sorted in place gives every column, so no
+    permutation nor string column is made before the output's; its strings are large_string, which
+    pandas takes without a copy."""
     area_lists, skill_lists = _list_array(areas), _list_array(skills)
-    lengths = pc.list_value_length(area_lists).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-    flat_areas, flat_skills = pc.list_flatten(area_lists), pc.list_flatten(skill_lists)
-    posting_rank = np.repeat(pd.factorize(posting_ids, sort=True)[0].astype(np.int64), lengths)
-    key = posting_rank
-    for values in (flat_areas, flat_skills):
+    lengths = pc.list_value_length(area_lists).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)[at]
+    rank, ids = pd.factorize(np.asarray(posting_ids, dtype=object), sort=True)
+    key = np.repeat(rank.astype(np.int64), lengths)
+    # each mention's place in its posting's list
+    into_own_list = np.arange(len(key), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    codebooks = []
+    for lists in (area_lists, skill_lists):
+        # a posting's mentions are its enrichment row's list: their places in the lists' values
+        starts = lists.offsets.to_numpy().astype(np.int64)[:-1][at]
+        values = lists.values
         distinct = pc.unique(values)
         distinct = distinct.take(pc.sort_indices(distinct))  # code order is string order (UTF-8 bytes)
-        key = key * max(len(distinct), 1) + pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)
-    order = pa.array(np.argsort(key, kind="stable"))
-    rows_of = pa.array(np.repeat(np.arange(len(posting_ids), dtype=np.int64), lengths)).take(order)
+        codes = pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)
+        key *= max(len(distinct), 1)
+        key += codes[np.repeat(starts, lengths) + into_own_list]
+        codebooks.append(distinct.cast(pa.large_string()))
+        del values, codes
+    del into_own_list
+    key.sort()
+    n_areas, n_skills = max(len(codebooks[0]), 1), max(len(codebooks[1]), 1)
+    skill_code, key = key % n_skills, key // n_skills
+    area_code, posting = key % n_areas, key // n_areas
+    del key
     return pa.table({
-        c.POSTING_ID: pa.array(np.asarray(posting_ids, dtype=object), pa.string()).take(rows_of),
-        c.AREA: flat_areas.take(order),
-        c.SKILL: flat_skills.take(order),
+        c.POSTING_ID: pa.array(np.asarray(ids, dtype=object), pa.large_string()).take(pa.array(posting)),
+        c.AREA: codebooks[0].take(pa.array(area_code)),
+        c.SKILL: codebooks[1].take(pa.array(skill_code)),
     }).to_pandas()[list(c.SKILL_MENTIONS_COLUMNS)]

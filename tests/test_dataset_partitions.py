@@ -114,22 +114,31 @@ def test_an_edited_description_rewrites_its_week(data_dir, tmp_path):
 
 
 class _Descriptions:
-    """A DescriptionSource over a list, recording the places asked for."""
+    """A DescriptionSource over a list, recording the places asked for, answering in chunks of five (as
+    StoredDescriptions answers in one chunk per cleaned file)."""
 
     def __init__(self, texts):
-        self.texts, self.asked = pa.array(texts, pa.large_string()), []
+        self.texts, self.asked, self.reads = pa.array(texts, pa.large_string()), [], []
 
     def take(self, at):
         self.asked.extend(at.tolist())
-        return self.texts.take(pa.array(at))
+        self.reads.append(len(at))
+        taken = self.texts.take(pa.array(at))
+        return pa.chunked_array([taken.slice(i, 5) for i in range(0, len(taken), 5)] or [taken])
 
 
-def test_descriptions_held_back_are_read_for_the_weeks_written_only(data_dir, tmp_path):
+@pytest.mark.parametrize("group_rows", [None, 7])
+def test_descriptions_held_back_are_read_for_the_weeks_written_only(data_dir, tmp_path, monkeypatch, group_rows):
     """Postings holding DESCRIPTION_AT (as processing passes them) give the very files postings holding their
-    descriptions give (schema, pandas metadata, values); a linked week's descriptions are never read."""
+    descriptions give (schema, pandas metadata, values); a linked week's descriptions are never read. With
+    a small read group (WRITE_POSTINGS), each read holds that many rows and one more week's at most."""
     import numpy as np
 
+    import pipeline.dataset as dataset_mod
     from pipeline.dataset import DESCRIPTION_AT, TABLES, read_meta, write_dataset
+
+    if group_rows is not None:
+        monkeypatch.setattr(dataset_mod, "WRITE_POSTINGS", group_rows)
 
     tables = {name: read_table(data_dir, name) for name in TABLES}
     postings = tables["postings"]
@@ -142,6 +151,9 @@ def test_descriptions_held_back_are_read_for_the_weeks_written_only(data_dir, tm
     source = _Descriptions(texts)
     write_dataset(tmp_path / "held", {**tables, "postings": held}, read_meta(data_dir), source)
     assert sorted(source.asked) == list(range(len(postings)))
+    if group_rows is not None:
+        biggest_week = int(postings["week"].value_counts().max())
+        assert len(source.reads) > 1 and max(source.reads) < group_rows + biggest_week
     eager, lazy = (dataset_dir(tmp_path / name) / "postings.parquet" for name in ("eager", "held"))
     assert sorted(p.name for p in eager.iterdir()) == sorted(p.name for p in lazy.iterdir())
     for path in eager.iterdir():

@@ -99,23 +99,27 @@ _NAMES = st.sampled_from(["Python", "R", "C++", "SQL", "Ärger", "probability", 
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.text("abcdef0123", min_size=1, max_size=4),
-                          st.lists(st.tuples(_NAMES, _NAMES), max_size=6)), max_size=12, unique_by=lambda r: r[0]),
-       st.booleans())
-def test_mentions_are_the_exploded_lists_sorted_as_strings(rows, arrow_lists):
-    """The Arrow-built skill_mentions table is what exploding the lists and sorting by (posting_id, area,
-    skill) as Python strings gives, from Python lists or from Arrow lists (the cache's)."""
+@given(st.lists(st.lists(st.tuples(_NAMES, _NAMES), max_size=6), min_size=1, max_size=8),
+       st.lists(st.text("abcdef0123", min_size=1, max_size=4), max_size=12, unique=True),
+       st.data(), st.booleans(), st.integers(0, 2))
+def test_mentions_are_the_exploded_lists_sorted_as_strings(lists, ids, data, arrow_lists, sliced):
+    """The Arrow-built skill_mentions table is what exploding each posting's enrichment row's lists (row
+    `at[i]` for posting i: rows shared, in any order) and sorting by (posting_id, area, skill) as Python
+    strings gives, from Python lists or from Arrow lists (the cache's), also when those are a slice."""
     from pipeline import columns as c
     from pipeline.enrich import SKILL_AREAS, SKILL_NAMES, _mentions, with_arrow_skill_lists
 
-    ids = np.array([pid for pid, _ in rows], dtype=object)
-    table = pd.DataFrame({SKILL_AREAS: [[a for a, _ in pairs] for _, pairs in rows],
-                          SKILL_NAMES: [[s for _, s in pairs] for _, pairs in rows]})
+    padded = [[("pad", "pad")]] * sliced + lists
+    table = pd.DataFrame({SKILL_AREAS: [[a for a, _ in pairs] for pairs in padded],
+                          SKILL_NAMES: [[s for _, s in pairs] for pairs in padded]})
     if arrow_lists:
         table = with_arrow_skill_lists(table)
         assert isinstance(table[SKILL_AREAS].dtype, pd.ArrowDtype)
-    got = _mentions(ids, table[SKILL_AREAS], table[SKILL_NAMES])
-    expected = sorted((pid, a, s) for pid, pairs in rows for a, s in pairs)
+    table = table.iloc[sliced:].reset_index(drop=True)  # Arrow lists: a slice, whose offsets start later
+    at = np.array(data.draw(st.lists(st.integers(0, len(lists) - 1), min_size=len(ids), max_size=len(ids))),
+                  dtype=np.int64)
+    got = _mentions(np.array(ids, dtype=object), table[SKILL_AREAS], table[SKILL_NAMES], at)
+    expected = sorted((pid, a, s) for pid, row in zip(ids, at) for a, s in lists[row])
     assert list(got.columns) == list(c.SKILL_MENTIONS_COLUMNS)
     assert list(got.itertuples(index=False, name=None)) == expected
 

@@ -1,7 +1,7 @@
 """Processing at scale (issue 8): stage times and peak memory of the real pipeline on a large raw store.
 
     .venv/bin/python tests/bench/bench_scale.py --data-dir /tmp/jt100k [--generate 100000] [--incremental 10000]
-                                               [--no-subprocess] [--no-report] [--instrumented-incremental]
+                                               [--no-subprocess] [--no-report] [--instrumented-incremental] [--one-company]
                                                [--json out.json]
 
 `--generate N` first writes a corpus of N raw rows with tests/bench/gen_large_corpus.py (timed) when the
@@ -15,25 +15,28 @@ only its pieces are timed where they are looked up):
     exact      latest_rows: narrow scan of the cleaned files, then each posting's newest row without its
                description (read later by the steps that need it, and timed in theirs)
     near       incremental_duplicate_groups + merge_near_duplicates (shingle comparison within company/title
-               blocks, new and changed postings only when the cached state is there) and the state's io
+               blocks, new and changed postings only when the cached state is there) and reading the state
     keys       enrichment_key (SHA-1 of each posting's content)
     enrich     enrichment_table_parallel: ML verdict, normalization, boilerplate removal and skill matching
                of each distinct content, on every core (wall time; the workers' parts are not split)
     enrich io  enrichment cache read/write
     aggregate  attach_enrichment + weekly_area_demand + weekly_skill_demand + segment_area_demand
-    write      weeks_affected, write_dataset, processing log
+    write      weeks_affected, write_dataset, processing log, the near-duplicate state
     report     reports.build.report_from_dataset (after process)
 
 plus building the matcher (compiling the taxonomy, timed before `process` so `match` is the scan alone) and
-`other` (the rest of process's own time). After each stage the peak RSS so far (ru_maxrss) is recorded.
-Peak RSS there is this process's (ru_maxrss; worker processes not included). Then, unless
+`other` (the rest of process's own time). A thread samples this process's RSS every 20 ms and keeps each
+stage's peak (worker processes not included; a stage's peak is taken while it is the innermost running).
+Until 2026-12-06 the column held ru_maxrss after a stage's *last* call, and `near` includes the state's
+write, which comes after the dataset's: so its figure was the whole run's peak. Then, unless
 `--no-subprocess`: `jobtrends process --full [--engine E]` end to end in a fresh process for each engine of
 `--engines`, its memory sampled every 0.1 s as the sum of the RSS of the process and all its children (the
-figure the 4 GB target is about), then `--incremental` new postings added as one new raw file and the
-incremental `jobtrends process` timed the same way. `--skip-instrumented` leaves out the in-process run.
-`--instrumented-incremental` adds `--incremental` postings after the in-process full run and times the
-incremental run in-process too, stage by stage (its peak RSS figures include the full run's: ru_maxrss
-only grows). Each such step adds one raw file to the store for good.
+figure the 4 GB target is about), then `--incremental` new postings added (spread over every board, one
+new raw file each, as a week of scrapes would add them; `--one-company`: one raw file, all to one company,
+the step used before 2026-12-06) and the incremental `jobtrends process` timed the same way.
+`--skip-instrumented` leaves out the in-process run. `--instrumented-incremental` adds `--incremental` postings after the in-process full run and times the
+incremental run in-process too, stage by stage (`process`'s peak RSS there is ru_maxrss, which includes
+the full run's). Each such step adds its raw files to the store for good.
 """
 from __future__ import annotations
 
@@ -46,6 +49,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -73,13 +77,43 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def current_rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
 class StageClock:
-    """Accumulates wall time per stage; nested timed calls count only in the innermost stage."""
+    """Accumulates wall time and the peak RSS per stage; nested timed calls count only in the innermost
+    stage. Sampling starts with `start` and ends with `stop`."""
+
+    SAMPLE_SECONDS = 0.02
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
-        self.peak_after: dict[str, float] = {}
+        self.peak_during: dict[str, float] = defaultdict(float)
         self._stack: list[tuple[str, float]] = []
+        self._stopped = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def start(self) -> None:
+        self._sampler.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._sampler.join()
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stopped.wait(self.SAMPLE_SECONDS):
+            self._note(me.memory_info().rss / 2**20)
+
+    def _note(self, rss_mb: float) -> None:
+        stack = self._stack
+        stage = stack[-1][0] if stack else "other"
+        self.peak_during[stage] = max(self.peak_during[stage], rss_mb)
 
     def wrap(self, stage: str, fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -93,9 +127,9 @@ class StageClock:
                 return fn(*args, **kwargs)
             finally:
                 end = time.perf_counter()
+                self._note(current_rss_mb())  # a stage shorter than a sample still gets a figure
                 _, since = self._stack.pop()
                 self.seconds[stage] += end - since
-                self.peak_after[stage] = peak_rss_mb()
                 if self._stack:
                     outer, _ = self._stack[-1]
                     self._stack[-1] = (outer, end)
@@ -117,7 +151,7 @@ def instrument(clock: StageClock) -> Callable[[], None]:
     patch(process_mod, "incremental_duplicate_groups", "near")
     patch(dedupe_mod, "merge_near_duplicates", "near")
     patch(cache_mod.ProcessingCache, "read_near_duplicates", "near")
-    patch(cache_mod.ProcessingCache, "write_near_duplicates", "near")
+    patch(cache_mod.ProcessingCache, "write_near_duplicates", "write")  # after the dataset, like the log
     patch(enrich_mod, "enrichment_key", "keys")
     patch(process_mod, "enrichment_key", "keys")
     patch(process_mod, "enrichment_table_parallel", "enrich")
@@ -142,11 +176,13 @@ def run_instrumented(data_dir: Path, full: bool = True, report: bool = True) -> 
     build = time.perf_counter() - started
     rss_build = peak_rss_mb()
     undo = instrument(clock)
+    clock.start()
     try:
         t0 = time.perf_counter()
         summary = process_mod.process(data_dir, taxonomy, full=full)
         process_seconds = time.perf_counter() - t0
     finally:
+        clock.stop()
         undo()
     rss_process = peak_rss_mb()
     from reports.build import report_from_dataset
@@ -167,9 +203,9 @@ def run_instrumented(data_dir: Path, full: bool = True, report: bool = True) -> 
         "exact_duplicates": summary.dedup.exact_duplicates, "near_duplicates": summary.dedup.near_duplicates,
         "build_matcher": round(build, 2), "stages": stages, "process": round(process_seconds, 2),
         "report": report_seconds,
-        "peak_rss_mb_after": {"build_matcher": round(rss_build),
-                              **{n: round(clock.peak_after[n]) for n in STAGES if n in clock.peak_after},
-                              "process": round(rss_process), "report": round(peak_rss_mb())},
+        "peak_rss_mb": {"build_matcher": round(rss_build),
+                        **{n: round(clock.peak_during[n]) for n in (*STAGES, "other") if n in clock.peak_during},
+                        "process": round(rss_process), "report": round(peak_rss_mb())},
     }
 
 
@@ -206,17 +242,17 @@ def print_table(m: dict[str, Any]) -> None:
           f"{m['raw_rows']:,} raw rows, {m['raw_files']:,} files cleaned -> {m['postings']:,} postings "
           f"({m['exact_duplicates']:,} exact duplicates, {m['near_duplicates']:,} near duplicates merged); "
           f"{m['postings_enriched']:,} contents enriched")
-    print(f"| stage | seconds | µs per raw row | peak RSS after (MB) |\n|---|---:|---:|---:|")
+    print(f"| stage | seconds | µs per raw row | peak RSS during (MB) |\n|---|---:|---:|---:|")
     rows = m["raw_rows"] or 1
-    print(f"| build matcher | {m['build_matcher']:.2f} | | {m['peak_rss_mb_after']['build_matcher']:,} |")
+    print(f"| build matcher | {m['build_matcher']:.2f} | | {m['peak_rss_mb']['build_matcher']:,} |")
     for name, seconds in m["stages"].items():
-        peak = m["peak_rss_mb_after"].get(name, "")
+        peak = m["peak_rss_mb"].get(name, "")
         print(f"| {name} | {seconds:.2f} | {seconds / rows * 1e6:,.0f} | {peak:,} |" if peak != ""
               else f"| {name} | {seconds:.2f} | {seconds / rows * 1e6:,.0f} | |")
     print(f"| **process (total)** | **{m['process']:.2f}** | {m['process'] / rows * 1e6:,.0f} | "
-          f"{m['peak_rss_mb_after']['process']:,} |")
+          f"{m['peak_rss_mb']['process']:,} |")
     if m["report"] is not None:
-        print(f"| report | {m['report']:.2f} | | {m['peak_rss_mb_after']['report']:,} |")
+        print(f"| report | {m['report']:.2f} | | {m['peak_rss_mb']['report']:,} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,8 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="pandas", help="engines for the end-to-end runs, e.g. pandas,dask")
     parser.add_argument("--skip-instrumented", action="store_true", help="only the end-to-end runs")
     parser.add_argument("--no-report", action="store_true", help="leave the report out of the instrumented run")
-    parser.add_argument("--spread", action="store_true",
-                        help="add the incremental postings across every board (default: all to one company)")
+    parser.add_argument("--one-company", dest="spread", action="store_false",
+                        help="add the incremental postings to one company, as before 2026-12-06 (default: across "
+                             "every board, one new raw file each, as a week of scrapes would)")
     parser.add_argument("--instrumented-incremental", action="store_true",
                         help="after the instrumented full run, add --incremental postings and time the "
                              "incremental run the same way")
