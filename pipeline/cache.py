@@ -192,7 +192,7 @@ class ProcessingCache:
     # --- enrichment rows, keyed by content ---
 
     def read_enrichment(self) -> pd.DataFrame:
-        """Every cached enrichment row, the skill lists as Arrow lists (see `with_arrow_skill_lists`)."""
+        """Every cached enrichment row, the skill lists as Arrow lists (see `pipeline.mentions.with_arrow_skill_lists`)."""
         parts = [frame for path in self._enrichment_files()
                  if (frame := self._read(path, required=ENRICHMENT_COLUMNS, lists_in_arrow=True)) is not None]
         if not parts:

@@ -26,6 +26,7 @@ from pipeline.cache import ProcessingCache
 from pipeline.clean import clean_postings, raw_frame
 from pipeline.enrich import ENRICHMENT_INPUTS, ENRICHMENT_KEY, enrichment_key, enrichment_table
 from pipeline.latest import DESCRIPTION_AT, StoredDescriptions, as_in, with_descriptions
+from pipeline.mentions import with_arrow_skill_lists
 from pipeline.skills import Taxonomy
 from scraper.rawstore import RawStore
 
@@ -54,14 +55,21 @@ def _enrich_chunk(chunk: pd.DataFrame) -> pd.DataFrame:
     return enrichment_table(chunk, _worker_taxonomy)
 
 
+def _enrich_chunk_arrow_lists(chunk: pd.DataFrame) -> pd.DataFrame:
+    return with_arrow_skill_lists(_enrich_chunk(chunk))
+
+
 def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, workers: int | None = None,
                               keys: pd.Series | None = None,
-                              descriptions: StoredDescriptions | None = None) -> pd.DataFrame:
+                              descriptions: StoredDescriptions | None = None,
+                              arrow_lists: bool = False) -> pd.DataFrame:
     """`enrichment_table(postings, taxonomy)`, computed by `workers` processes (default: one per core).
 
     `keys`: enrichment_key(postings), when the caller has it. `postings` may hold DESCRIPTION_AT in place of
     the description (rows of pipeline/latest.latest_rows): each chunk's descriptions are then read from
-    `descriptions` just before it goes out, so this process holds a few chunks' worth, not all of them."""
+    `descriptions` just before it goes out, so this process holds a few chunks' worth, not all of them.
+    `arrow_lists`: the skill lists as `with_arrow_skill_lists` gives them, made so by each worker: at a
+    million raw rows the results held 14 million Python strings (about 0.8 GB) in this process."""
     workers = workers or default_workers()
     keys = enrichment_key(postings) if keys is None else keys
     repeated = keys.duplicated().to_numpy()
@@ -74,11 +82,13 @@ def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, worker
         # neighbours in the cleaned files: a chunk's descriptions are read from a few files
         unique = unique.sort_values(DESCRIPTION_AT, kind="stable")
     if workers <= 1 or len(unique) < MIN_PARALLEL_POSTINGS:
-        return enrichment_table(with_descriptions(unique, descriptions), taxonomy)
+        table = enrichment_table(with_descriptions(unique, descriptions), taxonomy)
+        return with_arrow_skill_lists(table) if arrow_lists else table
     context = multiprocessing.get_context("spawn")
+    enrich = _enrich_chunk_arrow_lists if arrow_lists else _enrich_chunk
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                              initargs=(taxonomy,)) as pool:
-        parts = list(_in_order(pool, _enrich_chunk, _chunks(unique, descriptions), IN_FLIGHT_PER_WORKER * workers))
+        parts = list(_in_order(pool, enrich, _chunks(unique, descriptions), IN_FLIGHT_PER_WORKER * workers))
     return pd.concat(parts, ignore_index=True).drop_duplicates(ENRICHMENT_KEY, ignore_index=True)
 
 

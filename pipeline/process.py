@@ -29,11 +29,10 @@ from pipeline.dataset import append_processing_log, read_meta, read_table, write
 from pipeline.dedupe import (
     DedupFigures, NearDuplicates, deduplicate, deduplicate_exact, incremental_duplicate_groups,
 )
-from pipeline.enrich import (
-    ENRICHMENT_INPUTS, ENRICHMENT_KEY, attach_enrichment, enrichment_key, enrichment_table,
-    with_arrow_skill_lists,
-)
+from pipeline.enrich import ENRICHMENT_INPUTS, ENRICHMENT_KEY, enrichment_key, enrichment_table
 from pipeline.latest import StoredDescriptions, as_in, description_reader, latest_rows
+from pipeline.memory import release_freed_memory
+from pipeline.mentions import attach_enrichment
 from pipeline.parallel import clean_raw_files, enrichment_table_parallel
 from pipeline.partitions import hints_as_dicts
 from pipeline.errors import DatasetError
@@ -128,8 +127,11 @@ def process(data_dir: str | Path, taxonomy: Taxonomy, *, full: bool = False, eng
             (postings, dedup), near, descriptions = deduplicate(clean_postings(raw_frame([]))), None, None
         keys = enrichment_key(postings)
         enrichment, enriched = _enrichment(cache, postings, keys, taxonomy, workers, descriptions)
+        release_freed_memory()  # the descriptions read for the workers, the results they sent back
         raw_files, fingerprint = len(raw_paths), store.fingerprint(raw_paths)
     tables = demand_tables(postings, enrichment, taxonomy, keys)
+    del enrichment
+    release_freed_memory()  # the skill_mentions table's makings
     postings = tables["postings"]
     weeks = sorted(tables["weekly_area_demand"][c.WEEK].unique())
     affected = weeks_affected(None if full or engine == "dask" else _previous_postings(data_dir), postings, weeks,
@@ -186,9 +188,12 @@ def _deduplicated(cache: ProcessingCache, cleaned_paths: list[Path]
     those it needs (near-duplicate comparison, enrichment, the week files written)."""
     # Hints stay JSON: only the postings enriched this run need them as dicts (see _enrichment).
     exact, raw_rows, descriptions = latest_rows(cleaned_paths, decode_hints=False)
+    release_freed_memory()  # what the scan of every cleaned file decoded
     groups, near = incremental_duplicate_groups(exact, cache.read_near_duplicates(),
                                                 description_reader(exact, descriptions))
     postings, dedup = deduplicate_exact(exact, raw_rows, groups)
+    del exact, groups
+    release_freed_memory()  # the descriptions compared
     return postings, dedup, near, descriptions
 
 
@@ -204,10 +209,13 @@ def _enrichment(cache: ProcessingCache, postings: pd.DataFrame, keys: pd.Series,
     columns = as_in(postings, ENRICHMENT_INPUTS)
     # a full run: no row selection, so no copy of every row
     inputs = postings[columns] if new.all() else postings.loc[new, columns]
+    # the skill lists as the cached rows are read (Arrow lists)
     fresh = enrichment_table_parallel(hints_as_dicts(inputs), taxonomy, workers, keys=keys[new],
-                                      descriptions=descriptions)
-    fresh = with_arrow_skill_lists(fresh)  # as the cached rows are read
-    in_use = pd.concat([known, fresh], ignore_index=True) if not known.empty else fresh
+                                      descriptions=descriptions, arrow_lists=True)
+    if fresh.empty and not known.empty:
+        in_use = known  # nothing new: no copy of every cached row
+    else:
+        in_use = pd.concat([known, fresh], ignore_index=True) if not known.empty else fresh
     cache.write_enrichment(fresh, in_use)
     return in_use, len(fresh)
 

@@ -262,3 +262,5 @@ def test_the_cache_version_covers_the_code_that_computes_it():
     assert {"pipeline.classify", "pipeline.normalize", "pipeline.skills", "pipeline.matcher",
             "pipeline.boilerplate", "pipeline.trends"} <= enrichment
     assert {"pipeline.clean", "pipeline.text", "pipeline.normalize"} <= project_modules("pipeline.clean")
+    # attaching rows to postings changes no enrichment result: editing it must not discard the cache
+    assert "pipeline.mentions" not in enrichment and "pipeline.memory" not in enrichment

@@ -25,6 +25,13 @@ def test_worker_processes_give_the_same_enrichment(tmp_path, monkeypatch):
     assert len(got) > parallel.CHUNK_POSTINGS  # several chunks, so both workers had some
     pd.testing.assert_frame_equal(got.sort_values(ENRICHMENT_KEY, ignore_index=True),
                                   expected.sort_values(ENRICHMENT_KEY, ignore_index=True))
+    # the workers can send the skill lists as Arrow lists (what processing keeps): the same lists
+    from pipeline.mentions import with_arrow_skill_lists
+
+    arrow = parallel.enrichment_table_parallel(postings, taxonomy(), workers=2, arrow_lists=True)
+    assert isinstance(arrow["skill_names"].dtype, pd.ArrowDtype)
+    pd.testing.assert_frame_equal(arrow.sort_values(ENRICHMENT_KEY, ignore_index=True),
+                                  with_arrow_skill_lists(expected).sort_values(ENRICHMENT_KEY, ignore_index=True))
 
 
 def test_small_batches_stay_in_this_process(monkeypatch):
@@ -107,7 +114,8 @@ def test_mentions_are_the_exploded_lists_sorted_as_strings(lists, ids, data, arr
     `at[i]` for posting i: rows shared, in any order) and sorting by (posting_id, area, skill) as Python
     strings gives, from Python lists or from Arrow lists (the cache's), also when those are a slice."""
     from pipeline import columns as c
-    from pipeline.enrich import SKILL_AREAS, SKILL_NAMES, _mentions, with_arrow_skill_lists
+    from pipeline.enrich import SKILL_AREAS, SKILL_NAMES
+    from pipeline.mentions import _mentions, with_arrow_skill_lists
 
     padded = [[("pad", "pad")]] * sliced + lists
     table = pd.DataFrame({SKILL_AREAS: [[a for a, _ in pairs] for pairs in padded],

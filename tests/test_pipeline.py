@@ -118,3 +118,10 @@ def test_build_tables_is_idempotent_and_records_taxonomy_version():
     ml_id = postings.set_index(c.SOURCE_ID).loc["1", c.POSTING_ID]
     areas = set(first["skill_mentions"].query(f"{c.POSTING_ID} == @ml_id")[c.AREA])
     assert {"technical", "communication"} <= areas
+
+
+def test_freed_memory_goes_back_to_the_system_on_glibc():
+    """Processing calls malloc_trim between stages (pipeline/memory.py); on this Linux it must be found."""
+    from pipeline.memory import release_freed_memory
+
+    assert release_freed_memory() is True
