@@ -65,7 +65,8 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, pa.Ar
     """Of a column of string lists: each row's list length and the place of its first value, every value's
     code (all the chunks' values one after another) and the codes' strings, in string order."""
     chunks = _list_chunks(column)
-    values = pa.chunked_array([chunk.values for chunk in chunks], pa.string()) if chunks else pa.chunked_array([], pa.string())
+    value_type = chunks[0].type.value_type if chunks else pa.string()
+    values = pa.chunked_array([chunk.values for chunk in chunks], value_type)
     distinct = pc.unique(values)
     distinct = distinct.take(pc.sort_indices(distinct))  # code order is string order (UTF-8 bytes)
     value_base = np.cumsum([0, *(len(chunk.values) for chunk in chunks)], dtype=np.int64)

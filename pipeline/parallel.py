@@ -68,8 +68,8 @@ def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, worker
     `keys`: enrichment_key(postings), when the caller has it. `postings` may hold DESCRIPTION_AT in place of
     the description (rows of pipeline/latest.latest_rows): each chunk's descriptions are then read from
     `descriptions` just before it goes out, so this process holds a few chunks' worth, not all of them.
-    `arrow_lists`: the skill lists as `with_arrow_skill_lists` gives them, made so by each worker: at a
-    million raw rows the results held 14 million Python strings (about 0.8 GB) in this process."""
+    `arrow_lists`: the skill lists as `with_arrow_skill_lists` gives them, made so by each worker, so that
+    this process never holds them as Python lists (14 million entries at a million raw rows)."""
     workers = workers or default_workers()
     keys = enrichment_key(postings) if keys is None else keys
     repeated = keys.duplicated().to_numpy()

@@ -163,3 +163,20 @@ def test_descriptions_held_back_are_read_chunk_by_chunk(tmp_path, monkeypatch):
     assert max(asked) == 2 * parallel.CHUNK_POSTINGS and len(asked) >= 2
     pd.testing.assert_frame_equal(got.sort_values(ENRICHMENT_KEY, ignore_index=True),
                                   expected.sort_values(ENRICHMENT_KEY, ignore_index=True))
+
+
+def test_mentions_read_lists_of_large_strings():
+    """Skill lists typed list<large_string> (as another writer may store them) give the same mentions."""
+    import pyarrow as pa
+
+    from pipeline.enrich import SKILL_AREAS, SKILL_NAMES
+    from pipeline.mentions import _mentions
+
+    def column(lists):
+        array = pa.array(lists, pa.list_(pa.large_string()))
+        return pd.Series(pd.arrays.ArrowExtensionArray(array))
+
+    got = _mentions(np.array(["b", "a"], dtype=object), column([["technical"], ["math", "technical"]]),
+                    column([["Python"], ["Bayes", "SQL"]]), np.array([1, 0]))
+    assert list(got.itertuples(index=False, name=None)) == [
+        ("a", "technical", "Python"), ("b", "math", "Bayes"), ("b", "technical", "SQL")]
