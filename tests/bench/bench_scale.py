@@ -34,9 +34,10 @@ write, which comes after the dataset's: so its figure was the whole run's peak. 
 figure the 4 GB target is about), then `--incremental` new postings added (spread over every board, one
 new raw file each, as a week of scrapes would add them; `--one-company`: one raw file, all to one company,
 the step used before 2026-12-06) and the incremental `jobtrends process` timed the same way.
-`--skip-instrumented` leaves out the in-process run. `--instrumented-incremental` adds `--incremental` postings after the in-process full run and times the
-incremental run in-process too, stage by stage (`process`'s peak RSS there is ru_maxrss, which includes
-the full run's). Each such step adds its raw files to the store for good.
+`--skip-instrumented` leaves out the in-process run. `--instrumented-incremental` adds `--incremental`
+postings after the in-process full run and times the incremental run in-process too, stage by stage. The
+rows `build matcher` and `process` show ru_maxrss, the process's peak so far (after a full run, the full
+run's). Each such step adds its raw files to the store for good.
 """
 from __future__ import annotations
 
@@ -104,11 +105,8 @@ class StageClock:
         self._sampler.join()
 
     def _sample(self) -> None:
-        import psutil
-
-        me = psutil.Process()
         while not self._stopped.wait(self.SAMPLE_SECONDS):
-            self._note(me.memory_info().rss / 2**20)
+            self._note(current_rss_mb())
 
     def _note(self, rss_mb: float) -> None:
         stack = self._stack
