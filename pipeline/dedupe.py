@@ -14,6 +14,8 @@ as one number, made specific to its block — and a sparse incidence matrix (pos
 its transpose gives the shared-shingle count of every such pair at once; a pair is the same job when
 shared / (|a| + |b| - shared) >= JACCARD_THRESHOLD, the very float `jaccard` computes. On 100,000 generated
 raw rows (tests/bench/bench_dedupe.py) this replaced per-block MinHash LSH and Python set intersections.
+Words are found on the descriptions' UTF-8 bytes with numpy (`_words`, the words `shingles` reads), and
+read groups are read and compared on one thread per core.
 
 Incremental runs (`incremental_duplicate_groups`, from pipeline/process.py) start from the last run's
 state (`NearDuplicates`, kept by pipeline/cache.py in `cache/near-<code>/state.parquet`): every similar
@@ -29,18 +31,19 @@ block: jaccard(∅, ∅) == 1.0) are linked afresh every run, those of untouched
 from __future__ import annotations
 
 import re
-from array import array
-from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from itertools import count
 from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 
 from pipeline import columns as c
 from pipeline.clean import drop_exact_duplicates
+from pipeline.cores import available_cores
 
 JACCARD_THRESHOLD = 0.8
 SHINGLE_WORDS = 5
@@ -49,7 +52,6 @@ BATCH_POSTINGS = 4096  # blocks are compared a batch at a time: whole blocks, ab
 PRODUCT_CELLS = 1 << 22  # a batch's rows are multiplied a slice at a time: slice rows x batch rows at most this
 
 _WORD = re.compile(r"[a-z0-9]+")
-_ASCII_WORD = re.compile(r"[A-Za-z0-9]")  # found in a text, the lowercased text has a word
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}")
 _TITLE_NOISE = re.compile(r"\b(remote|hybrid|onsite|on-site|us|usa|uk|eu|emea|apac|anywhere|req\s*\d+|\d{4,})\b")
 _COMPANY_SUFFIX = re.compile(
@@ -106,39 +108,101 @@ def _factorize(keys: np.ndarray) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64, copy=False), len(uniques)
 
 
-def _shingle_matrix(texts: Iterable[str], blocks: np.ndarray) -> sparse.csr_matrix:
+# Byte tables for `_words`: ASCII lowercase, and which lowercased bytes make words (`_WORD`).
+_LOWER = np.arange(256, dtype=np.uint8)
+_LOWER[ord("A"):ord("Z") + 1] += 32
+_WORD_BYTE = np.zeros(256, dtype=bool)
+_WORD_BYTE[[*range(ord("0"), ord("9") + 1), *range(ord("a"), ord("z") + 1)]] = True
+_WORD_BYTE = _WORD_BYTE[_LOWER]  # indexed by the byte before lowering
+# The only characters beyond ASCII whose str.lower() holds an ASCII letter or digit (every code point checked:
+# tests/test_dedupe.py). Every other non-ASCII byte, and every byte of their UTF-8, ends a word.
+_LOWERS_TO_WORDS = (("\u0130", "i\u0307"), ("\u212a", "k"))
+
+
+def _text_array(texts: Iterable[str | None] | pd.Series | pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
+    """The texts as one Arrow array of strings, a missing text as the empty one."""
+    if isinstance(texts, (pa.Array, pa.ChunkedArray)):
+        array = texts.cast(pa.large_string())
+    else:
+        array = pa.array(texts if isinstance(texts, pd.Series) else list(texts), type=pa.large_string(),
+                         from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks else pa.array([], pa.large_string())
+    return pc.fill_null(array, "") if array.null_count else array
+
+
+def _words(texts) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each text's first MAX_WORDS words as ids from 1 (0 is left for padding), one text after another;
+    each text's number of words (before MAX_WORDS: 0 means the text has no shingle); and the largest id
+    + 1. The words are exactly `_WORD.findall(text.lower())`, as `shingles` reads them, found on the
+    UTF-8 bytes of all the texts at once: a word is a run of ASCII letters and digits, and a word id
+    names the same word in every text of the call (and only in that call).
+
+    Python reading each text cost about 0.1 ms per description: 40 s of an incremental run at 1M that
+    compares 364,000 postings' descriptions."""
+    array = _text_array(texts)
+    for char, lowered in _LOWERS_TO_WORDS:
+        if pc.any(pc.match_substring(array, char)).as_py():
+            array = pc.replace_substring(array, char, lowered)
+    n_texts = len(array)
+    _, offsets_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64, count=n_texts + 1, offset=array.offset * 8)
+    first, last = int(offsets[0]), int(offsets[-1])
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[first:last] if last > first else np.zeros(0, np.uint8)
+    bounds = offsets - first  # each text's first byte in `data`, and the end
+    in_word = _WORD_BYTE[data]
+    # a word starts where a word byte follows a non-word byte or begins a text, and ends likewise
+    starts = in_word.copy()
+    starts[1:] &= ~in_word[:-1]
+    ends = in_word.copy()
+    ends[:-1] &= ~in_word[1:]
+    text_first, text_last = bounds[:-1][bounds[:-1] < bounds[1:]], bounds[1:][bounds[:-1] < bounds[1:]] - 1
+    starts[text_first] = in_word[text_first]
+    ends[text_last] = in_word[text_last]
+    word_start = np.flatnonzero(starts)
+    word_length = np.flatnonzero(ends) + 1 - word_start
+    del starts, ends
+    owner = np.searchsorted(bounds, word_start, side="right") - 1
+    counts = np.bincount(owner, minlength=n_texts).astype(np.int64)
+    # the word bytes, lowercased, one word after another: an Arrow array of the words without a copy each
+    letters = _LOWER[data[in_word]]
+    word_offsets = np.zeros(len(word_start) + 1, dtype=np.int64)
+    np.cumsum(word_length, out=word_offsets[1:])
+    words = pa.LargeStringArray.from_buffers(len(word_start), pa.py_buffer(word_offsets), pa.py_buffer(letters))
+    encoded = pc.dictionary_encode(words)
+    ids = encoded.indices.to_numpy().astype(np.int64) + 1
+    rank = np.arange(len(owner), dtype=np.int64) - (np.cumsum(counts) - counts)[owner]
+    kept = rank < MAX_WORDS
+    return ids[kept], counts, len(encoded.dictionary) + 1
+
+
+def _shingle_matrix(word_ids: np.ndarray, counts: np.ndarray, radix: int, blocks: np.ndarray) -> sparse.csr_matrix:
     """0/1 matrix, one row per text: column = (block, shingle), so only texts of one block share columns.
 
-    A row's columns are exactly `shingles(text)` (the same words, the same 5-word windows, the same lone
-    shingle for texts under 5 words), each shingle an exact integer code rather than a string.
+    The texts are given by `_words`. A row's columns are exactly `shingles(text)` (the same words, the
+    same 5-word windows, the same lone shingle for texts under 5 words), each shingle an exact integer
+    code rather than a string.
     """
-    vocab: defaultdict[str, int] = defaultdict(count(1).__next__)  # 0 pads the windows of short texts
-    word_of = vocab.__getitem__
-    words = array("i")  # the texts' word ids one after another, each text followed by k - 1 pads
-    lengths = array("q")  # words of each text, after MAX_WORDS
-    pad = (0,) * (SHINGLE_WORDS - 1)
-    for text in texts:
-        tokens = _WORD.findall((text or "").lower())[:MAX_WORDS]
-        lengths.append(len(tokens))
-        if tokens:
-            words.extend(map(word_of, tokens))
-            words.extend(pad)
     n_rows = len(blocks)
-    word_ids = np.frombuffer(words, dtype=np.int32).astype(np.int64) if words else np.zeros(0, np.int64)
-    length = np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, np.int64)
+    length = np.minimum(counts, MAX_WORDS)
+    # each text's words followed by k - 1 pads (id 0), so a short text's lone window is its words padded
+    padded = np.where(length > 0, length + SHINGLE_WORDS - 1, 0)
+    first = np.concatenate([[0], np.cumsum(padded)[:-1]]).astype(np.int64)
+    words = np.zeros(int(padded.sum()), dtype=np.int64)
+    word_first = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
+    owner_of_word = np.repeat(np.arange(n_rows, dtype=np.int64), length)
+    words[first[owner_of_word] + np.arange(len(word_ids), dtype=np.int64) - word_first[owner_of_word]] = word_ids
     # each text with words has max(len - k + 1, 1) windows, starting at its first word in `words`
     windows = np.where(length > 0, np.maximum(length - SHINGLE_WORDS + 1, 1), 0)
-    first = np.concatenate([[0], np.cumsum(np.where(length > 0, length + SHINGLE_WORDS - 1, 0))[:-1]])
     owner = np.repeat(np.arange(n_rows, dtype=np.int64), windows)
-    window_first = np.concatenate([[0], np.cumsum(windows)[:-1]])
+    window_first = np.concatenate([[0], np.cumsum(windows)[:-1]]).astype(np.int64)
     start = first[owner] + (np.arange(len(owner), dtype=np.int64) - window_first[owner])
-    radix = len(vocab) + 1
     # (block, w0, ..., w4) read as one number in base `radix`, compacted whenever it would overflow int64.
     key, key_max = blocks[owner].astype(np.int64), int(blocks.max()) + 1 if n_rows else 1
     for offset in range(SHINGLE_WORDS):
         if key_max * radix >= 2**62:
             key, key_max = _factorize(key)
-        key = key * radix + word_ids[start + offset]
+        key = key * radix + words[start + offset]
         key_max *= radix
     column, n_columns = _factorize(key)
     matrix = sparse.csr_matrix(
@@ -149,15 +213,17 @@ def _shingle_matrix(texts: Iterable[str], blocks: np.ndarray) -> sparse.csr_matr
     return matrix
 
 
-def _similar_pairs(texts: list[str], blocks: np.ndarray,
+def _similar_pairs(texts, blocks: np.ndarray,
                    dirty: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Row pairs (i < j) of one block whose non-empty descriptions have Jaccard >= JACCARD_THRESHOLD.
 
+    `texts`: the descriptions (strings, or an Arrow array of them), or their `_words`.
     With `dirty` (a mask of the rows), only the pairs with at least one dirty row: the dirty rows times
     every row, so the clean rows' products with each other, known from an earlier run, are never computed.
     Empty descriptions share no shingle; `_empty_pairs` pairs them.
     """
-    matrix = _shingle_matrix(texts, blocks)
+    word_ids, counts, radix = texts if isinstance(texts, tuple) else _words(texts)
+    matrix = _shingle_matrix(word_ids, counts, radix, blocks)
     sizes = np.diff(matrix.indptr).astype(np.int64)
     dirty = np.ones(len(blocks), dtype=bool) if dirty is None else dirty
     rows = np.flatnonzero(dirty)
@@ -179,13 +245,6 @@ def _similar_pairs(texts: list[str], blocks: np.ndarray,
         lefts.append(left[similar])
         rights.append(right[similar])
     return np.concatenate(lefts), np.concatenate(rights)
-
-
-def _has_words(texts: list[str]) -> np.ndarray:
-    """Whether each text has a word, i.e. a shingle: without lowercasing the texts that show an ASCII
-    letter or digit at once (nearly all), exactly as `shingles` reads the rest."""
-    return np.fromiter((bool(_ASCII_WORD.search(text or "") or _WORD.search((text or "").lower())) for text in texts),
-                       dtype=bool, count=len(texts))
 
 
 def _empty_pairs(empty: np.ndarray, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -231,7 +290,7 @@ class NearDuplicates:
 # position, in any order. The frame's own column, or read from the cleaned files when the frame has none
 # (pipeline/latest.py, in the files' order).
 DescriptionReader = Callable[[np.ndarray], pd.Series]
-READ_POSTINGS = 65_536  # descriptions read at a time by near-duplicate comparison (about 200 MB)
+READ_POSTINGS = 32_768  # descriptions read at a time by each thread of near-duplicate comparison (about 100 MB)
 
 
 def _blocks(postings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -276,26 +335,49 @@ def _read_groups(block: np.ndarray) -> Iterable[list[tuple[int, int]]]:
 def _pairs_and_blanks(read_rows: np.ndarray, positions: np.ndarray, block: np.ndarray, dirty: np.ndarray,
                       read: DescriptionReader) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Over the rows `read_rows` (whole blocks, sorted by block): the row pairs of similar non-empty
-    descriptions with at least one dirty row, and which of these rows have an empty description. Their
-    descriptions are read a group of batches at a time, so only a group's are ever held."""
-    lefts, rights = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    empty = np.zeros(len(read_rows), dtype=bool)
-    for group in _read_groups(block[read_rows]):
-        rows = read_rows[group[0][0]:group[-1][1]]
-        texts = read(positions[rows])
-        # the group's descriptions in row order (the reader gives them indexed by position, in any order)
+    descriptions with at least one dirty row, and which of these rows have an empty description.
+
+    Their descriptions are read a group of batches at a time, so only a group's are held per thread. The
+    groups are read and compared on one thread per core: Parquet decoding, Arrow, numpy and the sparse
+    products leave the GIL for most of their time (two threads on two cores: 1.7x)."""
+    groups = list(_read_groups(block[read_rows]))
+
+    def compare(group: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        wanted = positions[read_rows[group[0][0]:group[-1][1]]]
+        texts = read(wanted)
+        # in row order: the reader gives them indexed by position, in any order
         where = pd.Series(np.arange(len(texts)), index=texts.index.to_numpy(dtype=np.int64))
-        texts = texts.reset_index(drop=True)
-        for lo, hi in group:
-            batch = read_rows[lo:hi]
-            batch_texts = texts.iloc[where.loc[positions[batch]].to_numpy()].tolist()
-            empty[lo:hi] = ~_has_words(batch_texts)
-            compare = dirty[batch] & ~empty[lo:hi]
-            if compare.any():
-                left, right = _similar_pairs(batch_texts, block[batch] - block[batch[0]], compare)
-                lefts.append(batch[left])
-                rights.append(batch[right])
-    return np.concatenate(lefts), np.concatenate(rights), empty
+        ordered = _text_array(texts).take(pa.array(where.loc[wanted].to_numpy()))
+        del texts
+        return _compare_group(group, ordered, read_rows, block, dirty)
+
+    lefts, rights, empties = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, dtype=bool)]
+    threads = min(available_cores(), max(len(groups), 1))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="near") as pool:
+        for empty, left, right in pool.map(compare, groups):  # in the groups' order, whichever ends first
+            empties.append(empty)
+            lefts.append(left)
+            rights.append(right)
+    return np.concatenate(lefts), np.concatenate(rights), np.concatenate(empties)
+
+
+def _compare_group(group: list[tuple[int, int]], ordered: pa.LargeStringArray, read_rows: np.ndarray,
+                   block: np.ndarray, dirty: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One read group of `_pairs_and_blanks`, batch by batch (`ordered`: its descriptions in row order):
+    which of its rows are empty, and its pairs."""
+    base = group[0][0]
+    empty = np.zeros(group[-1][1] - base, dtype=bool)
+    lefts, rights = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for lo, hi in group:
+        batch = read_rows[lo:hi]
+        words = _words(ordered.slice(lo - base, hi - lo))
+        empty[lo - base:hi - base] = words[1] == 0
+        compare = dirty[batch] & ~empty[lo - base:hi - base]
+        if compare.any():
+            left, right = _similar_pairs(words, block[batch] - block[batch[0]], compare)
+            lefts.append(batch[left])
+            rights.append(batch[right])
+    return empty, np.concatenate(lefts), np.concatenate(rights)
 
 
 def _pair_frame(ids: np.ndarray, left: np.ndarray, right: np.ndarray) -> pd.DataFrame:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -24,6 +23,7 @@ import pandas as pd
 
 from pipeline.cache import ProcessingCache
 from pipeline.clean import clean_postings, raw_frame
+from pipeline.cores import available_cores
 from pipeline.enrich import ENRICHMENT_INPUTS, ENRICHMENT_KEY, enrichment_key, enrichment_table
 from pipeline.latest import DESCRIPTION_AT, StoredDescriptions, as_in, with_descriptions
 from pipeline.mentions import with_arrow_skill_lists
@@ -39,10 +39,6 @@ READ_CHUNKS = 8  # chunks whose descriptions are read together
 MIN_PARALLEL_FILES = 24  # raw files to clean; fewer are cleaned here
 CHUNK_FILES = 16
 _worker_taxonomy: Taxonomy | None = None
-
-
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _start_worker(taxonomy: Taxonomy) -> None:
@@ -70,7 +66,7 @@ def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, worker
     `descriptions` just before it goes out, so this process holds a few chunks' worth, not all of them.
     `arrow_lists`: the skill lists as `with_arrow_skill_lists` gives them, made so by each worker, so that
     this process never holds them as Python lists (14 million entries at a million raw rows)."""
-    workers = workers or default_workers()
+    workers = workers or available_cores()
     keys = enrichment_key(postings) if keys is None else keys
     repeated = keys.duplicated().to_numpy()
     # Selecting rows copies them; with every content distinct (the usual case) only columns are selected.
@@ -135,7 +131,7 @@ def _clean_files(job: tuple[str, str, list[str]]) -> None:
 
 def clean_raw_files(cache: ProcessingCache, raw_paths: list[Path], workers: int | None = None) -> None:
     """Clean each of `raw_paths` and write it into `cache`, on `workers` processes (default: one per core)."""
-    workers = workers or default_workers()
+    workers = workers or available_cores()
     jobs = [(str(cache.store.data_dir), cache.taxonomy_version, [str(p) for p in raw_paths[i:i + CHUNK_FILES]])
             for i in range(0, len(raw_paths), CHUNK_FILES)]
     if workers <= 1 or len(raw_paths) < MIN_PARALLEL_FILES:

@@ -137,3 +137,39 @@ def test_jaccard_exactly_at_the_threshold_merges():
     assert jaccard(shingles(" ".join(base)), shingles(" ".join(copy))) == 0.8
     frame = pd.DataFrame([posting("a", "s1", body=" ".join(base)), posting("b", "s2", body=" ".join(copy))])
     assert duplicate_groups(frame).to_dict() == reference_groups(frame) == {"a": "a", "b": "a"}
+
+
+def test_only_two_characters_beyond_ascii_lower_to_word_characters():
+    """`_words` reads bytes: it must know every character whose str.lower() makes word characters."""
+    lowering = {chr(cp): chr(cp).lower() for cp in range(0x80, 0x110000)
+                if dedupe._WORD.search(chr(cp).lower())}
+    assert lowering == dict(dedupe._LOWERS_TO_WORDS)
+
+
+WORDY = st.text(alphabet=st.sampled_from([*"abcAB09 -_.\n\t", "\u0130", "\u212a", "é", "ß", "\u00a0", "💡", "ǅ"]),
+                max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), WORDY, st.text(max_size=40)), max_size=12),
+       st.integers(0, 3), st.sampled_from([1, 3, 2000]))
+def test_words_are_the_words_shingles_reads(texts, skip, max_words):
+    """Ids stand for exactly the words `_WORD.findall(text.lower())` finds, in order, MAX_WORDS per text,
+    also for a slice of a larger Arrow array; the shingle matrix's rows are the `shingles` sets."""
+    import numpy as np
+    import pyarrow as pa
+    array = pa.array(["pad text"] * skip + texts, pa.large_string()).slice(skip)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dedupe, "MAX_WORDS", max_words)
+        ids, counts, radix = dedupe._words(array)
+        found = [dedupe._WORD.findall((text or "").lower()) for text in texts]
+        assert counts.tolist() == [len(words) for words in found]
+        reference = [word for words in found for word in words[:max_words]]
+        same_words = pd.factorize(pd.Series(reference, dtype=object))[0]
+        assert pd.factorize(pd.Series(ids, dtype="int64"))[0].tolist() == same_words.tolist()
+        assert ((ids >= 1) & (ids < radix)).all() and radix == len({w for words in found for w in words}) + 1
+        matrix = dedupe._shingle_matrix(ids, counts, radix, np.zeros(len(texts), dtype=np.int64))
+        sets = [shingles(text or "") for text in texts]
+    shared = (matrix @ matrix.T).toarray()
+    assert [[int(shared[i, j]) for j in range(len(texts))] for i in range(len(texts))] == \
+        [[len(a & b) for b in sets] for a in sets]
