@@ -84,8 +84,9 @@ def _mentions(posting_ids: np.ndarray, areas: pd.Series, skills: pd.Series, at: 
     `areas` and `skills` for posting i: built in Arrow and ordered by one integer key per mention (at a
     million raw rows it has 14 million rows; as Python strings, exploding, sorting and building the frame
     took 16 s). The key (posting rank, area code, skill code) sorted in place gives every column, so no
-    permutation nor string column is made before the output's; its strings are large_string, which
-    pandas takes without a copy."""
+    permutation nor string column is made before the output's. Its columns are Categoricals: a code per
+    mention and each string once (as strings the three columns held 0.9 GB at a million raw rows, the
+    peak of the run); pipeline/dataset.py writes them as the strings they stand for."""
     rank, ids = pd.factorize(np.asarray(posting_ids, dtype=object), sort=True)
     key = None
     codebooks = []
@@ -98,7 +99,7 @@ def _mentions(posting_ids: np.ndarray, areas: pd.Series, skills: pd.Series, at: 
             into_own_list = np.arange(len(key), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         key *= max(len(distinct), 1)
         key += codes[np.repeat(row_starts[at], lengths) + into_own_list]
-        codebooks.append(distinct.cast(pa.large_string()))
+        codebooks.append(distinct)
         del codes
     del into_own_list
     key.sort()
@@ -106,8 +107,13 @@ def _mentions(posting_ids: np.ndarray, areas: pd.Series, skills: pd.Series, at: 
     skill_code, key = key % n_skills, key // n_skills
     area_code, posting = key % n_areas, key // n_areas
     del key
-    return pa.table({
-        c.POSTING_ID: pa.array(np.asarray(ids, dtype=object), pa.large_string()).take(pa.array(posting)),
-        c.AREA: codebooks[0].take(pa.array(area_code)),
-        c.SKILL: codebooks[1].take(pa.array(skill_code)),
-    }).to_pandas()[list(c.SKILL_MENTIONS_COLUMNS)]
+    return pd.DataFrame({
+        c.POSTING_ID: pd.Categorical.from_codes(posting, categories=pd.Index(ids, dtype="str")),
+        c.AREA: _categorical(area_code, codebooks[0]),
+        c.SKILL: _categorical(skill_code, codebooks[1]),
+    })[list(c.SKILL_MENTIONS_COLUMNS)]
+
+
+def _categorical(codes: np.ndarray, distinct: pa.Array) -> pd.Categorical:
+    """`codes` into the strings `distinct` (each once, in string order), as a pandas Categorical."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(distinct.to_pylist(), dtype="str"))

@@ -65,13 +65,16 @@ class ProcessSummary:
 def build_tables(raw: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, pd.DataFrame]:
     """The dataset's tables from raw rows, all in memory (`process` is the same, with its cache)."""
     postings, _ = deduplicate(clean_postings(raw))
-    return demand_tables(postings, enrichment_table(postings, taxonomy), taxonomy)
+    tables = demand_tables(postings, enrichment_table(postings, taxonomy), taxonomy)
+    tables["skill_mentions"] = tables["skill_mentions"].astype("str")  # as the dataset holds it
+    return tables
 
 
 def demand_tables(postings: pd.DataFrame, enrichment: pd.DataFrame, taxonomy: Taxonomy,
                   keys: pd.Series | None = None) -> dict[str, pd.DataFrame]:
     """Deduplicated postings and their enrichment rows (`keys`: the postings' enrichment keys, when
-    known) -> the dataset's tables."""
+    known) -> the dataset's tables; skill_mentions with Categorical columns (pipeline/mentions.py), which
+    the dataset writes as strings."""
     postings, mentions = attach_enrichment(postings, enrichment, keys)
     postings[c.TAXONOMY_VERSION] = taxonomy.version
     postings = postings[as_in(postings, c.POSTINGS_COLUMNS)]

@@ -219,6 +219,10 @@ def _distinct(codes: np.ndarray, size: int) -> np.ndarray:
 
 def _positions(values: pd.Series, value_set: pd.Series) -> np.ndarray:
     """Position of each value in `value_set` (distinct values), -1 where it is not there."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # skill_mentions in processing: each string looked up once
+        of_category = _positions(pd.Series(values.cat.categories), value_set)
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, of_category[codes], -1).astype(np.int64)
     found = pc.index_in(_arrow_strings(values), value_set=_arrow_strings(value_set))
     return found.fill_null(-1).to_numpy().astype(np.int64)
 

@@ -170,3 +170,26 @@ def test_descriptions_held_back_are_read_for_the_weeks_written_only(data_dir, tm
     assert back["description"].tolist() == postings["description"].tolist()
     with pytest.raises(ValueError, match="DESCRIPTION_AT"):
         write_dataset(tmp_path / "none", {**tables, "postings": held}, read_meta(data_dir))
+
+
+@pytest.mark.parametrize("rows", [0, 1, 7, 23])
+def test_categorical_columns_are_written_as_the_strings_they_stand_for(tmp_path, monkeypatch, rows):
+    """skill_mentions is held as Categoricals in processing: its file is the one the strings would give,
+    however many slices it is converted in (a code -1 is a missing value)."""
+    from pipeline import dataset
+
+    monkeypatch.setattr(dataset, "WRITE_ROWS", 5)
+    codes = [(i * 7) % 4 - (1 if i == 3 else 0) for i in range(rows)]
+    frame = pd.DataFrame({
+        "posting_id": pd.Categorical.from_codes([i // 3 for i in range(rows)],
+                                                categories=pd.Index([f"p{i}" for i in range(8)], dtype="str")),
+        "area": pd.Categorical.from_codes(codes, categories=pd.Index(["b", "a", "ß", "c"], dtype="str")),
+        "count": list(range(rows)),
+    })
+    dataset.write_table(frame, tmp_path / "coded.parquet")
+    frame.astype({"posting_id": "str", "area": "str"}).to_parquet(tmp_path / "plain.parquet", index=False)
+    coded, plain = pq.read_table(tmp_path / "coded.parquet"), pq.read_table(tmp_path / "plain.parquet")
+    assert coded.schema.equals(plain.schema, check_metadata=True) and coded.equals(plain)
+    assert pq.ParquetFile(tmp_path / "coded.parquet").metadata.num_row_groups == max(1, -(-rows // 5))
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "coded.parquet"),
+                                  pd.read_parquet(tmp_path / "plain.parquet"))
