@@ -213,16 +213,16 @@ def _shingle_matrix(word_ids: np.ndarray, counts: np.ndarray, radix: int, blocks
     return matrix
 
 
-def _similar_pairs(texts, blocks: np.ndarray,
+def _similar_pairs(words: tuple[np.ndarray, np.ndarray, int], blocks: np.ndarray,
                    dirty: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Row pairs (i < j) of one block whose non-empty descriptions have Jaccard >= JACCARD_THRESHOLD.
+    """Row pairs (i < j) of one block whose non-empty descriptions have Jaccard >= JACCARD_THRESHOLD, the
+    descriptions given by their `_words`.
 
-    `texts`: the descriptions (strings, or an Arrow array of them), or their `_words`.
     With `dirty` (a mask of the rows), only the pairs with at least one dirty row: the dirty rows times
     every row, so the clean rows' products with each other, known from an earlier run, are never computed.
     Empty descriptions share no shingle; `_empty_pairs` pairs them.
     """
-    word_ids, counts, radix = texts if isinstance(texts, tuple) else _words(texts)
+    word_ids, counts, radix = words
     matrix = _shingle_matrix(word_ids, counts, radix, blocks)
     sizes = np.diff(matrix.indptr).astype(np.int64)
     dirty = np.ones(len(blocks), dtype=bool) if dirty is None else dirty

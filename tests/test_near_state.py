@@ -97,9 +97,9 @@ def test_unchanged_pairs_are_never_computed_again(monkeypatch):
     calls = []
     compare = dedupe._similar_pairs
 
-    def recording(texts, blocks, dirty=None):
-        calls.append(len(texts) if dirty is None else int(np.count_nonzero(dirty)))
-        return compare(texts, blocks, dirty)
+    def recording(words, blocks, dirty=None):
+        calls.append(len(blocks) if dirty is None else int(np.count_nonzero(dirty)))
+        return compare(words, blocks, dirty)
 
     monkeypatch.setattr(dedupe, "_similar_pairs", recording)
     groups, again = incremental_duplicate_groups(frame(rows), state)
