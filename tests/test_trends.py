@@ -258,3 +258,27 @@ def test_distinct_codes_are_np_unique_by_bitmap_or_by_sort(codes, small_bitmap):
     finally:
         trends._BITMAP_BYTES = limit
     np.testing.assert_array_equal(got, np.unique(array))
+
+
+def test_mentions_as_categoricals_give_the_tables_strings_give(demo_tables):
+    """Processing holds skill_mentions as Categoricals (pipeline/mentions.py); the weekly tables read their
+    codes, with categories the tables do not know (unused ones, another area) and missing values."""
+    mentions = demo_tables["skill_mentions"]
+    postings = demo_tables["postings"]
+    extra = pd.DataFrame({c.POSTING_ID: [postings[c.POSTING_ID].iloc[0], None], c.AREA: ["not-an-area", None],
+                          c.SKILL: ["nothing", None]})
+    as_strings = pd.concat([mentions, extra], ignore_index=True).astype(object)
+    # the last categories: an ML posting and an area it does not ask for, so that reading a missing code
+    # (-1) as the last category would count one more posting
+    ml_ids = postings.loc[postings[c.IS_ML], c.POSTING_ID]
+    asked = set(zip(mentions[c.POSTING_ID], mentions[c.AREA]))
+    last_id, last_area = next((pid, area) for pid in ml_ids for area in c.AREA_IDS if (pid, area) not in asked)
+    last = {c.POSTING_ID: last_id, c.AREA: last_area, c.SKILL: mentions[c.SKILL].iloc[0]}
+    coded = as_strings.astype({col: pd.CategoricalDtype(
+        ["unused", *sorted(set(as_strings[col].dropna()) - {last[col]}), last[col]]) for col in as_strings.columns})
+    assert coded[c.AREA].cat.codes.min() == -1
+    skills = sorted(set(zip(mentions[c.AREA], mentions[c.SKILL])))
+    for table in (lambda m: weekly_area_demand(postings, m, "v"),
+                  lambda m: weekly_skill_demand(postings, m, "v", skills),
+                  lambda m: segment_area_demand(postings, m, "v")):
+        pd.testing.assert_frame_equal(table(coded), table(as_strings))
