@@ -16,7 +16,13 @@ source with nothing open that week writes none):
 * texts: the demo corpus over the same weeks (build_corpus(weeks=156, seed=7)) parsed into its sections;
   each generated posting takes one demo posting of its week (title, summary, bullets: so the demo's planted
   trends and ML share carry over) and adds bullets from other postings of nearby weeks with the same ML
-  verdict until its description holds about 3 KB of text (about 2.3–4.3 KB).
+  verdict until its description holds about 3 KB of text (about 2.7–4.1 KB).
+* variation: the demo pool has 97 titles and 526 distinct bullets, so recombined as they are, 99.5 % of the
+  sentence characters of generated postings were in other postings too (real postings: 5–26 %) and there
+  were 0.01 distinct titles per posting (real: 0.55–0.93). Each company has its own teams and title style;
+  a posting's title may name a seniority and a team, and most of its bullets and summary sentences end in a
+  clause of its own (words that name no skill and no ML cue): at 20,000 raw rows 15 % repeated, 0.27
+  distinct titles per posting (`repeated_sentence_share`).
 * exact duplicates: a posting stays open 1–6 weeks (mean LIFETIME_MEAN) and each weekly scrape of its source
   returns it again, same content; EDIT_SHARE of those re-scraped come back once edited (a bullet added).
 * near duplicates: REPOST_SHARE of ATS postings are reposted 1–2 weeks after they close under a new id (half
@@ -66,7 +72,7 @@ LIFETIME_MEAN = sum(w * p for w, p in LIFETIME)
 EDIT_SHARE = 0.08
 REPOST_SHARE = 0.04
 CROSS_SHARE = 0.03
-TEXT_CHARS = (1900, 2700, 3800)  # low, mode, high of a description's text length
+TEXT_CHARS = (1750, 2500, 3600)  # low, mode, high of a description's text length
 HN_SOURCE = "hn-whoishiring"
 MANIFEST = "large_corpus.json"
 _HEADINGS = [("What you'll do", "What you'll bring", "Nice to have"),
@@ -75,6 +81,119 @@ _HEADINGS = [("What you'll do", "What you'll bring", "Nice to have"),
 _GH_SECTION = re.compile(r"<h3><strong>(.*?)</strong></h3><ul>(.*?)</ul>", re.S)
 _GH_SUMMARY = re.compile(r"<h2><strong>About the role</strong></h2><p>(.*?)</p>", re.S)
 _LI = re.compile(r"<li>(.*?)</li>", re.S)
+
+
+# --- variation: what makes each posting's text and title its own ------------------------------------
+# Real postings repeat few of their sentences across postings (5-26 % of sentence characters in the four
+# real sets, ../shared/data/real/postings) and few titles (0.55-0.93 distinct titles per posting); the demo
+# pool has 526 distinct bullets and 97 titles. So a generated posting names its team and seniority in the
+# title, and most of its bullets and its summary carry a clause of its own. No word here is a skill of the
+# taxonomy, a boilerplate cue or an ML cue (tests/test_large_corpus.py checks), so the demo's skills and ML
+# verdicts carry over unchanged.
+_TEAMS = (
+    "Search", "Ads Ranking", "Subscriptions", "Checkout", "Growth", "Maps", "Pricing", "Fraud Prevention", "Risk",
+    "Trust and Safety", "Core Platform", "Marketplace", "Logistics", "Routing", "Catalog", "Merchandising",
+    "Discovery", "Feeds", "Notifications", "Onboarding", "Billing", "Lending", "Underwriting", "Claims",
+    "Care Delivery", "Clinical Operations", "Imaging", "Loyalty", "Drug Discovery", "Autonomy",
+    "Mapping", "Fleet", "Energy", "Grid Operations", "Forecasting", "Supply Chain", "Inventory",
+    "Fulfillment", "Retail", "Merchant Tools", "Creator Tools", "Video", "Audio", "Music", "Podcasts", "Games",
+    "Messaging", "Voice", "Translation", "Docs", "Reviews", "Calendar", "Email", "Identity", "Accounts",
+    "Developer Tools", "Compilers", "Storage", "Ticketing", "Edge", "Mobile", "Web", "Hardware", "Chips",
+    "Robotics Manipulation", "Warehouse", "Agriculture", "Climate", "Weather", "Insurance", "Wealth",
+    "Trading", "Tax", "Travel", "Hotels", "Flights", "Food Delivery", "Grocery", "Real Estate", "Education",
+)
+_SENIORITY = (("", 0.45), ("Senior ", 0.25), ("Staff ", 0.08), ("Principal ", 0.04), ("Lead ", 0.05),
+              ("Junior ", 0.05), ("II", 0.05), ("III", 0.03))
+_TEAM_STYLES = (", {team}", " - {team}", " ({team})")
+_PRODUCTS = (
+    "checkout flow", "merchant dashboard", "rider app", "driver app", "booking engine", "claims portal",
+    "search bar", "home feed", "order tracker", "partner portal", "pricing engine", "routing service",
+    "catalog service", "inbox", "calendar sync", "trip planner", "meal planner", "loan workflow",
+    "onboarding wizard", "billing service", "inventory planner", "returns flow", "store locator",
+    "shipping estimator", "delivery tracker", "seller console", "creator studio", "video player",
+    "playlist builder", "podcast player", "voice assistant", "photo editor", "map tiles", "traffic layer",
+    "parking finder", "charging map", "energy planner", "weather alerts", "crop planner", "fleet console",
+    "warehouse robots", "picking robots", "scheduling tool", "appointment finder", "triage tool",
+    "patient portal", "care navigator", "benefits portal", "payroll tool", "expense tool", "tax filing flow",
+)
+_AUDIENCES = ("merchants", "riders", "drivers", "shoppers", "sellers", "clinicians", "patients", "farmers",
+              "travelers", "students", "teachers", "listeners", "viewers", "creators", "small businesses",
+              "hospitals", "warehouses", "restaurants", "growers", "homeowners", "renters", "pharmacies")
+_REGIONS = ("North America", "Europe", "Latin America", "Southeast Asia", "the Nordics", "Germany", "Japan",
+            "Brazil", "India", "Canada", "the UK", "Australia", "Mexico", "Spain", "France", "Kenya")
+# Four or five slots each: about a million ways to end each pool bullet, so that two postings rarely share one
+# (at a million raw rows a pool bullet is used about 17,000 times).
+_TASK_TAILS = (" for the {product} our {team} group runs for {k},000 {audience} in {region}",
+               ", starting with the {product} for {audience} in {region} ({n} cities)",
+               " as the {team} group takes the {product} to {audience} in {region}",
+               " across {n} {audience} sites in {region}, with the {team} group",
+               " so that {k},000 {audience} in {region} get a faster {product}")
+_NEED_TAILS = (", ideally around {audience} in {region} or on a {product} like ours ({n} cities)",
+               " (our {team} group of {n} leans on it for the {product} in {region})",
+               ", as {k},000 {audience} in {region} rely on our {product}",
+               " in a group of {n} that owns the {product} for {audience} in {region}",
+               ", which the {team} group uses daily on the {product} for {audience}")
+TEAM_SHARE = 0.6  # of ATS titles that name a team
+VARIED_SHARE = 0.85  # of bullets that carry a clause of their own
+
+
+@dataclass(frozen=True, slots=True)
+class Variation:
+    """One company's teams and title style: what its generated postings' titles and clauses draw on."""
+
+    teams: tuple[str, ...]
+    style: str
+
+    @classmethod
+    def of_company(cls, rng: random.Random) -> "Variation":
+        return cls(tuple(rng.sample(_TEAMS, rng.randint(6, 24))), rng.choice(_TEAM_STYLES))
+
+    def title(self, rng: random.Random, title: str) -> str:
+        r, acc, level = rng.random(), 0.0, ""
+        for level, p in _SENIORITY:
+            acc += p
+            if r < acc:
+                break
+        if level in ("II", "III"):
+            title = f"{title} {level}"
+        elif level and not re.match(r"(?:Senior|Sr\.?|Staff|Principal|Lead|Junior|Head|Director|VP)\b", title):
+            title = level + title
+        if rng.random() < TEAM_SHARE and not re.search(r", | - |\(", title):  # none if it names one
+            title += self.style.format(team=rng.choice(self.teams))
+        return title
+
+    def _fill(self, rng: random.Random, form: str) -> str:
+        return form.format(team=rng.choice(self.teams), team2=rng.choice(_TEAMS).lower(), product=rng.choice(_PRODUCTS),
+                           audience=rng.choice(_AUDIENCES), region=rng.choice(_REGIONS), n=rng.randint(3, 40),
+                           k=rng.randint(2, 900))
+
+    def bullet(self, rng: random.Random, text: str, tails: tuple[str, ...]) -> str:
+        return text + self._fill(rng, rng.choice(tails)) if rng.random() < VARIED_SHARE else text
+
+    def summary(self, rng: random.Random, text: str) -> str:
+        """Each sentence of the summary varied like a task bullet (before its full stop)."""
+        return _SENTENCE_END.sub(lambda m: self.bullet(rng, "", _TASK_TAILS) + m.group(0), text)
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+ANY_COMPANY = Variation(_TEAMS, _TEAM_STYLES[0])  # HN: a different company each posting
+
+
+_UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def repeated_sentence_share(texts) -> float:
+    """Of the characters in sentences and lines of 30 characters or more (lower-cased, spaces collapsed),
+    the share in ones that another of `texts` holds too: how much text postings repeat. The four real sets
+    of ../shared/data/real/postings: 5.3-25.8 %; the demo pool recombined without variation: 99.5 %."""
+    per_text = [{u for u in (" ".join(part.lower().split()) for part in _UNIT_SPLIT.split(text or "")) if len(u) >= 30}
+                for text in texts]
+    counts: dict[str, int] = {}
+    for units in per_text:
+        for unit in units:
+            counts[unit] = counts.get(unit, 0) + 1
+    total = sum(len(u) for units in per_text for u in units)
+    return sum(len(u) for units in per_text for u in units if counts[u] > 1) / total if total else 0.0
 
 
 # --- the text pool: sections of demo postings -------------------------------------------------
@@ -124,24 +243,30 @@ class TextPool:
             if not self.by_week[w]:
                 self.by_week[w] = self.by_week[min(range(weeks), key=lambda v: (not self.by_week[v], abs(v - w)))]
 
-    def compose(self, rng: random.Random, week: int, target: int) -> "Spec":
-        """One posting's parts: a demo posting of the week, plus bullets of others until ~`target` chars."""
+    def compose(self, rng: random.Random, week: int, target: int, variation: Variation) -> "Spec":
+        """One posting's parts: a demo posting of the week, plus bullets of others until ~`target` chars, the
+        title and most bullets varied by `variation`."""
         base = rng.choice(self.by_week[week])
-        resp, req, nice = list(base.resp), list(base.req), list(base.nice)
-        size = len(base.summary) + sum(map(len, resp)) + sum(map(len, req)) + sum(map(len, nice))
-        seen = set(resp) | set(req) | set(nice)
+        resp = [variation.bullet(rng, i, _TASK_TAILS) for i in base.resp]
+        req = [variation.bullet(rng, i, _NEED_TAILS) for i in base.req]
+        nice = [variation.bullet(rng, i, _NEED_TAILS) for i in base.nice]
+        summary = variation.summary(rng, base.summary)
+        size = len(summary) + sum(map(len, resp)) + sum(map(len, req)) + sum(map(len, nice))
+        seen = set(base.resp) | set(base.req) | set(base.nice)
         for _ in range(40):
             if size >= target:
                 break
             near = min(self.weeks - 1, max(0, week + rng.randint(-3, 3)))
             donor = rng.choice(self.by_week_ml.get((near, base.is_ml)) or self.by_week[week])
-            for target_list, items in ((resp, donor.resp), (req, donor.req), (nice, donor.nice)):
+            for target_list, items, tails in ((resp, donor.resp, _TASK_TAILS), (req, donor.req, _NEED_TAILS),
+                                              (nice, donor.nice, _NEED_TAILS)):
                 for item in items:
                     if item not in seen and rng.random() < 0.7:
                         seen.add(item)
+                        item = variation.bullet(rng, item, tails)
                         target_list.append(item)
                         size += len(item) + 3
-        return Spec(base.title, base.is_ml, base.summary, tuple(resp), tuple(req), tuple(nice))
+        return Spec(variation.title(rng, base.title), base.is_ml, summary, tuple(resp), tuple(req), tuple(nice))
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +291,7 @@ class SourcePlan:
     company: dict[str, Any]
     headings: tuple[str, str, str]
     new_per_week: float  # mean distinct new postings a week (before growth and noise)
+    variation: Variation = ANY_COMPANY
 
 
 def company_names(count: int) -> list[str]:
@@ -197,7 +323,8 @@ def plan_sources(postings: int, weeks: int) -> list[SourcePlan]:
             company = _board_company(templates[i % len(templates)], next(names))
             plans.append(SourcePlan(f"{kind}-{company['slug']}", kind, len(plans), company,
                                     _HEADINGS[len(plans) % len(_HEADINGS)],
-                                    distinct * KIND_SHARE[kind] / boards[kind] / weeks))
+                                    distinct * KIND_SHARE[kind] / boards[kind] / weeks,
+                                    Variation.of_company(_stream(len(plans), company["slug"]))))
     plans.append(SourcePlan(HN_SOURCE, "hn", len(plans), {}, _HEADINGS[0], distinct * KIND_SHARE["hn"] / weeks))
     return plans
 
@@ -399,7 +526,7 @@ def generate_source(plan: SourcePlan, data_dir: str, seed: int, weeks: int, anch
         new_count = int(mean * rng.uniform(0.8, 1.2) + rng.random())
         fresh: list[Posting] = []
         for _ in range(new_count):
-            spec = pool.compose(rng, week, int(rng.triangular(*TEXT_CHARS[::2], TEXT_CHARS[1])))
+            spec = pool.compose(rng, week, int(rng.triangular(*TEXT_CHARS[::2], TEXT_CHARS[1])), plan.variation)
             posted = render.posted_time(rng, week)
             next_id += rng.randint(1, 40)
             if plan.kind == "hn":
@@ -545,7 +672,8 @@ def add_postings(data_dir: str | Path, count: int, seed: int = 8, weeks: int = W
         rng = _stream(seed, f"{plan.name}\x1fadded\x1f{len(RawStore(data_dir).source_files(plan.name))}")
         rows, next_id = [], 9_000_000_000 + rng.randint(0, 10**8)
         for _ in range(share):
-            spec = pool.compose(rng, week - 1, int(rng.triangular(*TEXT_CHARS[::2], TEXT_CHARS[1])))
+            spec = pool.compose(rng, week - 1, int(rng.triangular(*TEXT_CHARS[::2], TEXT_CHARS[1])),
+                                plan.variation)
             location = rng.choice(plan.company["locations"])
             ctx = {"location": location, **({"pay": _pay(rng, spec.is_ml, location[1])} if location[1] == "US" else {})}
             next_id += rng.randint(1, 40)
