@@ -40,6 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from pipeline import columns as c
 from pipeline.clean import drop_exact_duplicates
@@ -82,25 +83,6 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a and not b:
         return 1.0
     return len(a & b) / len(a | b)
-
-
-class _UnionFind:
-    def __init__(self, items: Iterable[str]):
-        self.parent = {item: item for item in items}
-
-    def find(self, item: str) -> str:
-        root = item
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[item] != root:
-            self.parent[item], item = root, self.parent[item]
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            # the smaller id wins, so the grouping does not depend on input order
-            self.parent[max(ra, rb)] = min(ra, rb)
 
 
 def _factorize(keys: np.ndarray) -> tuple[np.ndarray, int]:
@@ -388,13 +370,28 @@ def _pair_frame(ids: np.ndarray, left: np.ndarray, right: np.ndarray) -> pd.Data
                          PAIR_COLUMNS[1]: np.where(swap, first, second)})
 
 
-def _groups(ids: pd.Series, *pair_lists: Iterable[tuple[str, str]]) -> pd.Series:
-    """posting_id -> smallest posting_id of its connected component: the same whichever pairs link it."""
-    union = _UnionFind(ids)
-    for pairs in pair_lists:
-        for a, b in pairs:
-            union.union(a, b)
-    return pd.Series({pid: union.find(pid) for pid in ids}, name="group_id")
+def _groups(ids: pd.Series, *pair_lists: tuple[np.ndarray, np.ndarray]) -> pd.Series:
+    """posting_id -> smallest posting_id of its connected component (the pairs: arrays of ids, left and
+    right): the same whichever pairs link it. Connected components of the pair graph on integer codes; a
+    union-find over the ids in Python took 2.7 s at a million raw rows (445,000 postings)."""
+    codes, sorted_ids = pd.factorize(ids, sort=True)  # code order is id order: a component's smallest code is its smallest id
+    lefts, rights = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for left, right in pair_lists:
+        for side, out in ((left, lefts), (right, rights)):
+            side_codes = sorted_ids.get_indexer(pd.Index(side, dtype=sorted_ids.dtype))
+            if (side_codes < 0).any():
+                raise KeyError(f"{int((side_codes < 0).sum())} paired ids are not among the postings")
+            out.append(side_codes.astype(np.int64))
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    graph = sparse.coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)),
+                              shape=(len(sorted_ids), len(sorted_ids)))
+    _, component = connected_components(graph, directed=False)
+    _, smallest = np.unique(component, return_index=True)  # each component's first code: its smallest id
+    root = sorted_ids.take(smallest[component])
+    # in the order the ids came (each once)
+    first = np.unique(codes, return_index=True)[1]
+    in_order = codes[np.sort(first)]
+    return pd.Series(root.take(in_order).to_numpy(), index=sorted_ids.take(in_order), name="group_id")
 
 
 def _groups_and_pairs(postings: pd.DataFrame, dirty: np.ndarray, kept: pd.DataFrame,
@@ -419,8 +416,8 @@ def _groups_and_pairs(postings: pd.DataFrame, dirty: np.ndarray, kept: pd.DataFr
     new = _pair_frame(ids, left, right)
     pairs = pd.concat([kept, new], ignore_index=True) if len(kept) else new
     empty_left, empty_right = _empty_pairs(empty, block)
-    groups = _groups(postings[c.POSTING_ID], zip(pairs[PAIR_COLUMNS[0]], pairs[PAIR_COLUMNS[1]]),
-                     zip(ids[empty_left], ids[empty_right]))
+    groups = _groups(postings[c.POSTING_ID], (pairs[PAIR_COLUMNS[0]], pairs[PAIR_COLUMNS[1]]),
+                     (ids[empty_left], ids[empty_right]))
     return groups, pairs, frozenset(ids[empty].tolist())
 
 

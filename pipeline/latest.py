@@ -57,10 +57,15 @@ class StoredDescriptions:
         used, first = np.unique(files, return_index=True)
         bounds = [*first.tolist(), len(wanted)]
         # One file at a time: a read decodes the file's whole description column, and a multi-threaded
-        # dataset take of many files held several times the text it returned.
+        # dataset take of many files held several times the text it returned. ParquetFile rather than
+        # read_table, which sets up a dataset per call: 1.2 against 1.9 ms per cleaned file (median of 5
+        # over 1,000 files), and near-duplicate comparison reads thousands.
         chunks = []
         for i, lo, hi in zip(used.tolist(), bounds, bounds[1:]):
-            column = pq.read_table(self.paths[i], columns=[c.DESCRIPTION], schema=self.schema).column(0)
+            with pq.ParquetFile(self.paths[i]) as file:
+                column = file.read(columns=[c.DESCRIPTION]).column(0)
+            if column.type != self.type:
+                column = column.cast(self.type)
             chunks.extend(column.take(pa.array(wanted[lo:hi] - self.starts[i])).chunks)
         taken = pa.chunked_array(chunks, self.type)
         if order is None:
