@@ -2,6 +2,7 @@
 
     <data_dir>/cache/cleaned-<code>/<source>/<run_id>-<bytes>.parquet   clean_postings() of one raw file
     <data_dir>/cache/enriched-<code>-<taxonomy>/<digest>.parquet       enrichment rows (pipeline/enrich.py)
+    <data_dir>/cache/enriched-<code>-<taxonomy>/matcher.bin           the skill matcher's compilations
     <data_dir>/cache/near-<code>/state.parquet                          near-duplicate state (pipeline/dedupe.py)
 
 The near-duplicate state is one row per posting the last `process` deduplicated: posting_id,
@@ -51,6 +52,9 @@ CLEANED_ROOT = "pipeline.clean"  # clean_postings and raw_frame, and what they i
 ENRICHMENT_ROOT = "pipeline.enrich"
 NEAR_DUPLICATES_ROOT = "pipeline.dedupe"
 NEAR_DUPLICATES_FILE = "state.parquet"
+# Beside the enrichment rows (same code and taxonomy): the Hyperscan compilations that workers would
+# otherwise repeat on every run, about 4.5 s each (pipeline/matcher.HyperscanEngine.prepared).
+MATCHER_FILE = "matcher.bin"
 SIMILAR_IDS = "similar_ids"
 BLANK = "blank"  # NearDuplicates.blank: a member sharing a block whose description has no word
 # Each process that computes anything new adds one enrichment file; past this many they are merged
@@ -214,6 +218,17 @@ class ProcessingCache:
     def _enrichment_path(self, table: pd.DataFrame) -> Path:
         keys = "\n".join(sorted(table[ENRICHMENT_KEY]))
         return self.enriched_dir / f"{hashlib.sha256(keys.encode()).hexdigest()[:16]}.parquet"
+
+    def read_matcher(self) -> bytes | None:
+        """The skill matcher's compilations for this code and taxonomy (Taxonomy.prepared_matcher), if kept."""
+        try:
+            return (self.enriched_dir / MATCHER_FILE).read_bytes()
+        except OSError:
+            return None
+
+    def write_matcher(self, data: bytes) -> None:
+        self.enriched_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(self.enriched_dir / MATCHER_FILE, data)
 
     def _enrichment_files(self) -> list[Path]:
         return sorted(self.enriched_dir.glob("*.parquet")) if self.enriched_dir.exists() else []

@@ -32,6 +32,8 @@ Engine selection: `Taxonomy(..., engine=...)` or the environment variable JOBTRE
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
 import re
 import re._constants as _sre  # the stdlib regex parser: pattern shapes (see _Shape)
@@ -510,6 +512,47 @@ def _hs_database(entries: tuple[tuple[str, bool, bool], ...]):
     return db
 
 
+PREPARED_FORMAT = 1
+
+
+def _hyperscan_version() -> str:
+    return getattr(_hs, "__version__", "") if _hs is not None else ""
+
+
+def _expressions_digest(entries: tuple[tuple[str, bool, bool], ...]) -> str:
+    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()
+
+
+def prepared_header(data: bytes | None) -> dict | None:
+    """The header of a `HyperscanEngine.prepared()` (a JSON line, then the serialized database), or None
+    when `data` is not one this code and this Hyperscan can use."""
+    if not data:
+        return None
+    line, _, _ = data.partition(b"\n")
+    try:
+        header = json.loads(line)
+    except ValueError:
+        return None
+    if (not isinstance(header, dict) or header.get("format") != PREPARED_FORMAT
+            or header.get("hyperscan") != _hyperscan_version()):
+        return None
+    return header
+
+
+def _load_database(data: bytes, digest: str):
+    """The database of a prepared engine if it was compiled from the expressions of `digest`, else None."""
+    header = prepared_header(data)
+    serialized = data.partition(b"\n")[2] if header is not None else b""
+    if header is None or header.get("expressions") != digest or header.get("sha256") != hashlib.sha256(serialized).hexdigest():
+        return None
+    try:
+        db = _hs.loadb(serialized, _hs.HS_MODE_BLOCK)
+        db.scratch = _hs.Scratch(db)  # compile() makes one; a loaded database has none
+    except (_hs.error, TypeError, ValueError):
+        return None
+    return db
+
+
 def _on_hit(pattern_id, start, end, flags, hits):
     hits.append((pattern_id, end))
 
@@ -536,10 +579,17 @@ class _Entry:
 class HyperscanEngine:
     name = "hyperscan"
 
-    def __init__(self, taxonomy: "Taxonomy"):
+    def __init__(self, taxonomy: "Taxonomy", prepared: bytes | None = None):
+        """`prepared`: what `prepared()` gave for this taxonomy, maybe by another process; it spares the
+        Hyperscan compilations (about 4.5 s, most of building the engine). Anything that does not fit (another
+        Hyperscan, other expressions, damaged bytes) is ignored and compiled again."""
         if _hs is None:
             raise RuntimeError("the hyperscan package is not installed")
         self.tax = taxonomy
+        header = prepared_header(prepared)
+        # (expression, caseless) -> how Hyperscan compiles it (_hs_compile_one), known or found now
+        self._modes: dict[tuple[str, bool], int | None] = {
+            (expression, caseless): mode for expression, caseless, mode in (header or {}).get("modes", [])}
         self.fallback = PythonEngine(taxonomy)
         self._charmap: dict[str, int] = {}
         expressions: list[tuple[str, bool, bool]] = []
@@ -557,7 +607,9 @@ class HyperscanEngine:
         for area, compiled in taxonomy._not_terms.items():
             for raw, term in zip(spec.areas[area].not_, compiled):
                 self._add(raw, term, area, -1, expressions)
-        self._db = _hs_database(tuple(expressions))
+        entries = tuple(expressions)
+        self._digest = _expressions_digest(entries)
+        self._db = (_load_database(prepared, self._digest) if header is not None else None) or _hs_database(entries)
         self._proxy_chars: dict[str, str] = {c: chr(b) for c, b in self._charmap.items()}
         self._empty = not expressions
         self._exact = [e.exact for e in self._entries]
@@ -588,6 +640,23 @@ class HyperscanEngine:
         if space == 2:
             self._unsafe_spaces.append(pid)
 
+    def _mode(self, expression: str, caseless: bool) -> int | None:
+        key = (expression, caseless)
+        if key not in self._modes:
+            self._modes[key] = _hs_compile_one(expression, caseless)
+        return self._modes[key]
+
+    def prepared(self) -> bytes:
+        """This engine's compilations, for `HyperscanEngine(taxonomy, prepared)` in another process: a JSON
+        line (format, Hyperscan version, each expression's compile mode, the database's expressions and
+        checksum) and the serialized database."""
+        serialized = _hs.dumpb(self._db)
+        header = {"format": PREPARED_FORMAT, "hyperscan": _hyperscan_version(), "expressions": self._digest,
+                  "sha256": hashlib.sha256(serialized).hexdigest(),
+                  "modes": [[expression, caseless, mode] for (expression, caseless), mode in sorted(
+                      self._modes.items(), key=lambda item: (item[0][0], item[0][1]))]}
+        return json.dumps(header).encode() + b"\n" + serialized
+
     def _scanned(self, raw, regex: str | None):
         """(expression, caseless, prefilter, exact, space class, extra) for a term, None if Hyperscan
         cannot scan it."""
@@ -598,7 +667,7 @@ class HyperscanEngine:
         if regex is None:  # phrases and exact tokens: escaped literals and classes, no space mentioned
             return expression, caseless, False, True, 0, 0
         space = _space_class(list(_sre_parser.parse(regex, re.IGNORECASE)), negated=False)
-        mode = None if _ANCHOR.search(regex) else _hs_compile_one(expression, caseless)
+        mode = None if _ANCHOR.search(regex) else self._mode(expression, caseless)
         if mode == _EXACT:
             # a pad byte consumed at an edge would add a match: then Hyperscan's pattern is a superset
             exact = not (_PAD_CONSUMER.search(_ESCAPED.sub("", regex)) or re.search(r"\\[WSD]", regex))
@@ -609,7 +678,7 @@ class HyperscanEngine:
         except _Unsupported:
             approx_bytes = None
         if approx_bytes is not None and approx_bytes.isascii():
-            approx_mode = _hs_compile_one(approx_bytes, caseless)
+            approx_mode = self._mode(approx_bytes, caseless)
             if approx_mode is not None:
                 space = _space_class(list(_sre_parser.parse(approx_bytes, re.IGNORECASE)), negated=False)
                 return approx_bytes, caseless, approx_mode == _PREFILTER, False, space, extra
@@ -940,6 +1009,7 @@ class _Posting:
         return spans
 
 
-def make_engine(taxonomy: "Taxonomy", engine: str | None = None):
+def make_engine(taxonomy: "Taxonomy", engine: str | None = None, prepared: bytes | None = None):
+    """The engine; `prepared`: what an earlier HyperscanEngine of this taxonomy gave (`prepared()`)."""
     name = resolve_engine(engine)
-    return HyperscanEngine(taxonomy) if name == "hyperscan" else PythonEngine(taxonomy)
+    return HyperscanEngine(taxonomy, prepared) if name == "hyperscan" else PythonEngine(taxonomy)

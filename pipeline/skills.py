@@ -233,6 +233,7 @@ class Taxonomy:
         self.version = version
         self._engine_name = resolve_engine(engine)
         self._engine = None  # built on first use: compiling the Hyperscan database takes a moment
+        self._prepared: bytes | None = None  # an earlier engine's compilations (see `use_prepared`)
         self._skills: list[tuple[str, str, list[_CompiledTerm]]] = []
         self._not_terms: dict[str, list[_CompiledTerm]] = {}
         for area_id in AREA_IDS:
@@ -243,8 +244,24 @@ class Taxonomy:
                 self._not_terms[area_id] = [_compile_term(t) for t in area.not_]
 
     def __getstate__(self) -> dict:
-        # The compiled engine (a Hyperscan database) does not pickle; a copy sent to a worker builds its own.
-        return {**self.__dict__, "_engine": None}
+        # The compiled engine (a Hyperscan database) does not pickle; a copy sent to a worker builds its own,
+        # from this engine's compilations when there is one.
+        return {**self.__dict__, "_engine": None, "_prepared": self.prepared_matcher(build=False)}
+
+    def prepared_matcher(self, build: bool = True) -> bytes | None:
+        """The matcher's compilations (`pipeline.matcher.HyperscanEngine.prepared`), for another process
+        or the processing cache; None for the Python engine, or when the engine is not built and `build`
+        is false (then what `use_prepared` was given)."""
+        if self._engine is None and not build:
+            return self._prepared
+        engine = self._matcher()
+        return engine.prepared() if hasattr(engine, "prepared") else None
+
+    def use_prepared(self, data: bytes | None) -> None:
+        """Build the matcher, when it is first needed, from `data` (what `prepared_matcher` gave, maybe in
+        another process): most of the build is Hyperscan compiling, about 4.5 s. Data that does not fit is
+        ignored (pipeline.matcher.prepared_header)."""
+        self._prepared = data
 
     @property
     def area_ids(self) -> tuple[str, ...]:
@@ -263,7 +280,7 @@ class Taxonomy:
 
     def _matcher(self):
         if self._engine is None:
-            self._engine = make_engine(self, self._engine_name)
+            self._engine = make_engine(self, self._engine_name, self._prepared)
         return self._engine
 
     def find(self, text: str) -> list[SkillMention]:

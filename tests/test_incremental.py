@@ -21,6 +21,7 @@ from pipeline.cli import app
 from pipeline.clean import raw_frame
 from pipeline.dataset import TABLES, read_meta, read_processing_log, read_table
 from pipeline.dedupe import PAIR_COLUMNS, NearDuplicates
+from pipeline.matcher import prepared_header
 from pipeline.process import build_tables, process
 from pipeline.skills import load_taxonomy
 from pipeline.trends import BASELINE_WEEKS, skill_mentions
@@ -264,3 +265,23 @@ def test_the_cache_version_covers_the_code_that_computes_it():
     assert {"pipeline.clean", "pipeline.text", "pipeline.normalize"} <= project_modules("pipeline.clean")
     # attaching rows to postings changes no enrichment result: editing it must not discard the cache
     assert "pipeline.mentions" not in enrichment and "pipeline.memory" not in enrichment
+
+
+def test_the_matcher_compilations_are_kept_and_damaged_ones_compiled_again(incremental, tmp_path):
+    """Enrichment workers build the skill matcher from the compilations the cache keeps (about 4.5 s each
+    otherwise); damaged ones are compiled again and replaced, with the same tables."""
+    data_dir, _, snapshots = incremental
+    taxonomy = load_taxonomy(REPO / "config" / "skills.yaml")
+    if taxonomy.engine != "hyperscan":
+        pytest.skip("the Python engine compiles nothing worth keeping")
+    copy = copy_of(data_dir, tmp_path)
+    cache = ProcessingCache(RawStore(copy), taxonomy.version)
+    kept = cache.read_matcher()
+    assert prepared_header(kept) is not None  # kept by the fixture's first run
+    cache.write_matcher(b"damaged")
+    for enrichment_file in cache.enriched_dir.glob("*.parquet"):
+        enrichment_file.unlink()  # so that this run matches postings again
+    summary = process(copy, taxonomy)
+    assert summary.postings_enriched > 0
+    assert cache.read_matcher() == kept
+    assert_same_tables(snapshots[-1], tables(copy))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import random
 import re
 from collections import defaultdict
@@ -248,3 +249,51 @@ def test_engine_selection(monkeypatch):
                                                                      ("technical", "SQL and databases")]
     with pytest.raises(ValueError):
         matcher.resolve_engine("nope")
+
+
+def _must_not_compile(monkeypatch):
+    def compiling(*args):
+        raise AssertionError("compiled although prepared")
+    monkeypatch.setattr(matcher, "_hs_compile_one", compiling)
+    monkeypatch.setattr(matcher, "_hs_database", compiling)
+
+
+@needs_hyperscan
+def test_an_engine_built_from_prepared_compilations_compiles_nothing_and_matches_the_same(monkeypatch):
+    """Workers and later runs get the compilations (pipeline/cache.py keeps them), not the 4.5 s of compiling."""
+    _, hs = taxonomies()
+    prepared = hs.prepared_matcher()
+    again = load_taxonomy(TAXONOMY, engine="hyperscan")
+    again.use_prepared(prepared)
+    shipped = pickle.loads(pickle.dumps(again))  # as sent to an enrichment worker
+    _must_not_compile(monkeypatch)
+    for taxonomy in (again, shipped):
+        for text in fixture_texts()[:200]:
+            assert taxonomy.find(text) == hs.find(text)
+    assert again.prepared_matcher() == prepared
+
+
+@needs_hyperscan
+@pytest.mark.parametrize("damage", ["none", "garbage", "other hyperscan", "other expressions", "database bytes"])
+def test_prepared_compilations_that_do_not_fit_are_compiled_again(damage, monkeypatch):
+    _, hs = taxonomies()
+    prepared = hs.prepared_matcher()
+    line, _, database = prepared.partition(b"\n")
+    header = json.loads(line)
+    if damage == "other hyperscan":
+        header["hyperscan"] = "0.0.1"
+    elif damage == "other expressions":
+        header["expressions"] = "0" * 64
+    data = {"none": None, "garbage": b"\x00not json\nxx",
+            "database bytes": line + b"\n" + database[:-1] + bytes([database[-1] ^ 1])}.get(
+        damage, json.dumps(header).encode() + b"\n" + database)
+    compiled = []
+    real_database = matcher._hs_database.__wrapped__
+    monkeypatch.setattr(matcher, "_hs_database", lambda entries: compiled.append(1) or real_database(entries))
+    taxonomy = load_taxonomy(TAXONOMY, engine="hyperscan")
+    taxonomy.use_prepared(data)
+    for text in fixture_texts()[:60]:
+        assert taxonomy.find(text) == hs.find(text)
+    assert compiled == [1]
+    if damage in ("none", "garbage", "other hyperscan"):
+        assert matcher.prepared_header(data) is None
