@@ -31,7 +31,6 @@ from pipeline.dedupe import (
 )
 from pipeline.enrich import ENRICHMENT_INPUTS, ENRICHMENT_KEY, enrichment_key, enrichment_table
 from pipeline.latest import StoredDescriptions, as_in, description_reader, latest_rows
-from pipeline.matcher import prepared_header
 from pipeline.memory import release_freed_memory
 from pipeline.mentions import attach_enrichment
 from pipeline.parallel import clean_raw_files, enrichment_table_parallel
@@ -227,14 +226,14 @@ def _enrichment(cache: ProcessingCache, postings: pd.DataFrame, keys: pd.Series,
 
 
 def _prepare_matcher(cache: ProcessingCache, taxonomy: Taxonomy) -> None:
-    """Give the taxonomy the matcher compilations the cache keeps, or compile them here once and keep them:
-    each enrichment worker would compile them again (about 4.5 s before matching its first posting)."""
+    """Build the taxonomy's matcher here from the compilations the cache keeps (0.3 s), or compile it and
+    keep what it compiled when they are missing or do not fit (damaged ones included): the workers get the
+    taxonomy with them, and each would otherwise compile them again (about 4.5 s before matching a posting)."""
     kept = cache.read_matcher()
     taxonomy.use_prepared(kept)
-    if prepared_header(kept) is None:
-        compiled = taxonomy.prepared_matcher()
-        if compiled is not None:
-            cache.write_matcher(compiled)
+    compiled = taxonomy.prepared_matcher()
+    if compiled is not None and compiled != kept:
+        cache.write_matcher(compiled)
 
 
 def _previous_postings(data_dir: str | Path) -> pd.DataFrame | None:

@@ -267,7 +267,8 @@ def test_the_cache_version_covers_the_code_that_computes_it():
     assert "pipeline.mentions" not in enrichment and "pipeline.memory" not in enrichment
 
 
-def test_the_matcher_compilations_are_kept_and_damaged_ones_compiled_again(incremental, tmp_path):
+@pytest.mark.parametrize("damage", ["garbage", "one database byte"])
+def test_the_matcher_compilations_are_kept_and_damaged_ones_compiled_again(incremental, tmp_path, damage):
     """Enrichment workers build the skill matcher from the compilations the cache keeps (about 4.5 s each
     otherwise); damaged ones are compiled again and replaced, with the same tables."""
     data_dir, _, snapshots = incremental
@@ -278,7 +279,7 @@ def test_the_matcher_compilations_are_kept_and_damaged_ones_compiled_again(incre
     cache = ProcessingCache(RawStore(copy), taxonomy.version)
     kept = cache.read_matcher()
     assert prepared_header(kept) is not None  # kept by the fixture's first run
-    cache.write_matcher(b"damaged")
+    cache.write_matcher(b"damaged" if damage == "garbage" else kept[:-1] + bytes([kept[-1] ^ 1]))
     for enrichment_file in cache.enriched_dir.glob("*.parquet"):
         enrichment_file.unlink()  # so that this run matches postings again
     summary = process(copy, taxonomy)
