@@ -35,9 +35,11 @@ def _weekly_inputs(postings: pd.DataFrame) -> pd.DataFrame:
 def _comparable(column: pd.Series) -> pd.Series:
     """A column as values that compare equal after a round trip through Parquet (which may change a
     dtype's unit or storage): times as UTC nanoseconds (formatting them as text took most of the time),
-    everything else as strings."""
+    numbers as float64 (as text: 0.14 s per column of 400,000), everything else as strings."""
     if pd.api.types.is_datetime64_any_dtype(column):
         return pd.to_datetime(column, utc=True).dt.as_unit("ns").astype("int64")
+    if pd.api.types.is_numeric_dtype(column):  # bool included
+        return column.astype("float64")
     return column.astype("string")
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 import pyarrow
 
@@ -207,8 +208,8 @@ def _enrichment(cache: ProcessingCache, postings: pd.DataFrame, keys: pd.Series,
     (on `workers` processes) and cached now. `descriptions`: where they are, when `postings` holds
     DESCRIPTION_AT instead."""
     cached = cache.read_enrichment()
-    known = cached[cached[ENRICHMENT_KEY].isin(keys)]
-    new = ~keys.isin(known[ENRICHMENT_KEY])
+    known = cached[_among(cached[ENRICHMENT_KEY], keys)]
+    new = pd.Series(~_among(keys, known[ENRICHMENT_KEY]), index=keys.index)
     if new.any():
         _prepare_matcher(cache, taxonomy)
     columns = as_in(postings, ENRICHMENT_INPUTS)
@@ -220,9 +221,26 @@ def _enrichment(cache: ProcessingCache, postings: pd.DataFrame, keys: pd.Series,
     if fresh.empty and not known.empty:
         in_use = known  # nothing new: no copy of every cached row
     else:
-        in_use = pd.concat([known, fresh], ignore_index=True) if not known.empty else fresh
+        in_use = pd.concat([known, _strings_as_in(fresh, known)], ignore_index=True) if not known.empty else fresh
     cache.write_enrichment(fresh, in_use)
     return in_use, len(fresh)
+
+
+def _strings_as_in(fresh: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """`fresh` (workers' rows: Python strings) with its string columns in the dtype `known` (cached rows,
+    read as pandas 3's Arrow-backed `str`) has them: concatenated as they are, every such column of the
+    whole table became Python strings, and attaching them turned each back (1.1 s at 400,000 postings)."""
+    casts = {col: known[col].dtype for col in fresh.columns
+             if col in known.columns and isinstance(known[col].dtype, pd.StringDtype)
+             and fresh[col].dtype != known[col].dtype}
+    return fresh.astype(casts) if casts else fresh
+
+
+def _among(values: pd.Series, others: pd.Series) -> np.ndarray:
+    """Which `values` are among `others`, compared as Python strings: pandas 3's Arrow-backed `str` columns
+    (what the cache's keys read as) took 1.7-2.3 s per isin of 400,000 keys, object arrays 0.1-0.2 s."""
+    objects = pd.Series(values.to_numpy(dtype=object), dtype=object)
+    return objects.isin(others.to_numpy(dtype=object)).to_numpy(dtype=bool)
 
 
 def _prepare_matcher(cache: ProcessingCache, taxonomy: Taxonomy) -> None:
