@@ -4,12 +4,15 @@
     <data_dir>/cache/enriched-<code>-<taxonomy>/<digest>.parquet       enrichment rows (pipeline/enrich.py)
     <data_dir>/cache/enriched-<code>-<taxonomy>/matcher.bin           the skill matcher's compilations
     <data_dir>/cache/near-<code>/state.parquet                          near-duplicate state (pipeline/dedupe.py)
+    <data_dir>/cache/latest-<code>/state.parquet                        each posting's newest row (pipeline/latest.py)
 
 The near-duplicate state is one row per posting the last `process` deduplicated: posting_id,
 content_hash, `similar_ids`, the members whose descriptions it is similar to (each pair once, under
 its smaller id), and `blank` (it shares a block and its description has no word), so the next run
 compares only new and changed postings (`incremental_duplicate_groups`).
-It is one file, so a run reads either the whole state of one earlier run or none.
+It is one file, so a run reads either the whole state of one earlier run or none. The latest-rows state
+(`LatestState`: each posting's newest cleaned row without its description, where it came from, its first
+and last fetch, and the cleaned files it covers) spares the next run the scan of every cleaned file.
 
 Raw files never change once written (scraper/rawstore.py); the byte size in the name still guards
 against one replaced by hand. `<code>` hashes the source of every project module that computes the
@@ -39,6 +42,7 @@ import pyarrow.parquet as pq
 from pipeline import columns as c
 from pipeline.dedupe import PAIR_COLUMNS, NearDuplicates
 from pipeline.enrich import ENRICHMENT_COLUMNS, ENRICHMENT_KEY
+from pipeline.latest import LatestState
 from pipeline.partitions import hints_as_json
 from scraper.rawstore import RAW_SUFFIX, RawStore, atomic_write_bytes
 
@@ -52,6 +56,8 @@ CLEANED_ROOT = "pipeline.clean"  # clean_postings and raw_frame, and what they i
 ENRICHMENT_ROOT = "pipeline.enrich"
 NEAR_DUPLICATES_ROOT = "pipeline.dedupe"
 NEAR_DUPLICATES_FILE = "state.parquet"
+LATEST_ROOT = "pipeline.latest"
+LATEST_FILE = "state.parquet"
 # Beside the enrichment rows (same code and taxonomy): the Hyperscan compilations that workers would
 # otherwise repeat on every run, about 4.5 s each (pipeline/matcher.HyperscanEngine.prepared).
 MATCHER_FILE = "matcher.bin"
@@ -101,6 +107,7 @@ def code_version(root: str) -> str:
 CLEANED_VERSION = code_version(CLEANED_ROOT)
 ENRICHMENT_VERSION = code_version(ENRICHMENT_ROOT)
 NEAR_DUPLICATES_VERSION = code_version(NEAR_DUPLICATES_ROOT)
+LATEST_VERSION = code_version(LATEST_ROOT)  # pipeline.clean included: the rows are the cleaned files'
 
 
 def _parquet_bytes(frame: pd.DataFrame | pyarrow.Table) -> bytes:
@@ -149,6 +156,9 @@ class ProcessingCache:
         self.enriched_dir = self.root / f"enriched-{ENRICHMENT_VERSION}-{taxonomy_version}"
         self.near_dir = self.root / f"near-{NEAR_DUPLICATES_VERSION}"
         self.near_duplicates_path = self.near_dir / NEAR_DUPLICATES_FILE
+        # beside the cleaned files it summarizes: a new cleaner writes new files and starts a new state
+        self.latest_dir = self.root / f"latest-{LATEST_VERSION}-{CLEANED_VERSION}"
+        self.latest_path = self.latest_dir / LATEST_FILE
         self.discarded = 0  # unreadable files deleted this run (their content is computed again)
 
     def clear(self) -> None:
@@ -249,6 +259,21 @@ class ProcessingCache:
     def write_near_duplicates(self, state: NearDuplicates) -> None:
         atomic_write_bytes(self.near_duplicates_path, _parquet_bytes(near_duplicates_table(state)))
 
+    # --- each posting's newest cleaned row ---
+
+    def read_latest(self) -> LatestState | None:
+        path = self.latest_path
+        if not path.exists():
+            return None
+        try:
+            return LatestState.from_table(pq.read_table(path))
+        except (*_UNREADABLE, KeyError, TypeError) as exc:
+            self._discard(path, exc)
+            return None
+
+    def write_latest(self, state: LatestState) -> None:
+        atomic_write_bytes(self.latest_path, _parquet_bytes(state.to_table()))
+
     # --- housekeeping ---
 
     def prune_other_versions(self) -> None:
@@ -256,7 +281,7 @@ class ProcessingCache:
         if not self.root.exists():
             return
         for folder in self.root.iterdir():
-            if folder.is_dir() and folder not in (self.cleaned_dir, self.enriched_dir, self.near_dir):
+            if folder.is_dir() and folder not in (self.cleaned_dir, self.enriched_dir, self.near_dir, self.latest_dir):
                 shutil.rmtree(folder, ignore_errors=True)
 
     def _read(self, path: Path, required: tuple[str, ...], lists_in_arrow: bool = False) -> pd.DataFrame | None:

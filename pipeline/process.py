@@ -31,7 +31,7 @@ from pipeline.dedupe import (
     DedupFigures, NearDuplicates, deduplicate, deduplicate_exact, incremental_duplicate_groups,
 )
 from pipeline.enrich import ENRICHMENT_INPUTS, ENRICHMENT_KEY, enrichment_key, enrichment_table
-from pipeline.latest import StoredDescriptions, as_in, description_reader, latest_rows
+from pipeline.latest import StoredDescriptions, as_in, description_reader, latest_rows_and_state
 from pipeline.memory import release_freed_memory
 from pipeline.mentions import attach_enrichment
 from pipeline.parallel import clean_raw_files, enrichment_table_parallel
@@ -191,8 +191,12 @@ def _deduplicated(cache: ProcessingCache, cleaned_paths: list[Path]
     descriptions are, which the postings hold only the places of (DESCRIPTION_AT): each later step reads
     those it needs (near-duplicate comparison, enrichment, the week files written)."""
     # Hints stay JSON: only the postings enriched this run need them as dicts (see _enrichment).
-    exact, raw_rows, descriptions = latest_rows(cleaned_paths, decode_hints=False)
-    release_freed_memory()  # what the scan of every cleaned file decoded
+    exact, raw_rows, descriptions, latest = latest_rows_and_state(cleaned_paths, cache.read_latest(),
+                                                                  decode_hints=False)
+    if latest is not None:  # true of the cleaned files whatever happens to this run: kept now, and let go
+        cache.write_latest(latest)
+    del latest
+    release_freed_memory()  # what the scan of the cleaned files decoded
     groups, near = incremental_duplicate_groups(exact, cache.read_near_duplicates(),
                                                 description_reader(exact, descriptions))
     postings, dedup = deduplicate_exact(exact, raw_rows, groups)

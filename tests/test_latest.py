@@ -1,8 +1,10 @@
-"""latest_postings (pipeline/latest.py) is drop_exact_duplicates of the concatenated cleaned files."""
+"""latest_postings (pipeline/latest.py) is drop_exact_duplicates of the concatenated cleaned files, with or
+without the state of an earlier scan."""
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 from pipeline import columns as c
 from pipeline.cache import ProcessingCache
 from pipeline.clean import clean_postings, drop_exact_duplicates, raw_frame
-from pipeline.latest import latest_postings, latest_rows, with_descriptions
+from pipeline.latest import _scan, latest_postings, latest_rows, latest_rows_and_state, with_descriptions
 from scraper.rawstore import RawStore
 from tests.test_incremental import scrape_runs
 
@@ -117,3 +119,60 @@ def test_descriptions_stay_in_the_files_until_asked_for(tmp_path_factory, sizes,
                                   check_dtype=not any(not file for file in files))
     at = np.array([p % len(concatenated) for p in picks], dtype=np.int64)
     assert stored.take(at).to_pylist() == concatenated[c.DESCRIPTION].to_numpy()[at].tolist()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 2), st.integers(0, 1),
+                                             st.integers(0, 1)), max_size=5), st.booleans()),
+                min_size=1, max_size=5))
+def test_a_state_then_the_files_added_since_give_what_a_whole_scan_gives(tmp_path_factory, files):
+    """The last run scanned some of the files (any of them, not only the first: a backfill adds files
+    among the old ones); this run scans the others and starts from the state. Ties between a row of the
+    state and a new row keep the later row in file order, as the reference does."""
+    rows = [[raw_row(*row) for row in file] for file, _ in files]
+    paths, concatenated = cleaned_files(tmp_path_factory.mktemp("cache"), rows)
+    covered = [path for path, (_, scanned_before) in zip(paths, files) if scanned_before]
+    previous = latest_rows_and_state(covered)[3] if covered else None
+    scanned = []
+    with patch("pipeline.latest._scan", side_effect=lambda names, *rest: scanned.append(names) or _scan(names, *rest)):
+        got, count, stored, state = latest_rows_and_state(paths, previous)
+    whole, whole_count, whole_stored, whole_state = latest_rows_and_state(paths)
+    pd.testing.assert_frame_equal(got, whole)
+    assert count == whole_count == len(concatenated)
+    if previous is not None:  # only the files it did not cover were read
+        assert set(scanned[0]) == {str(p) for p in paths if str(p) not in previous.files and pq.read_metadata(p).num_rows}
+    if whole_state is None:
+        assert state is None and concatenated.empty
+        return
+    assert state.rows.equals(whole_state.rows) and state.files == whole_state.files
+    np.testing.assert_array_equal(stored.starts, whole_stored.starts)
+    pd.testing.assert_frame_equal(with_descriptions(got, stored), drop_exact_duplicates(concatenated),
+                                  check_dtype=all(file for file in rows))
+
+
+def test_a_state_covering_a_file_no_longer_listed_is_not_used(tmp_path):
+    """A raw file deleted (or replaced: its cleaned file's name changes with its size): the state's
+    choices may rest on its rows, so everything is scanned again."""
+    paths, _ = cleaned_files(tmp_path, [[raw_row("a", 2, 0)], [raw_row("a", 1, 1)], [raw_row("b", 0, 0)]])
+    state = latest_rows_and_state(paths[:2])[3]
+    got = latest_rows_and_state(paths[1:], state)
+    expected = latest_rows_and_state(paths[1:])
+    pd.testing.assert_frame_equal(got[0], expected[0])
+    assert got[0][c.TITLE].tolist() == ["ML Engineer 1", "ML Engineer 0"]  # a's row of the deleted file is gone
+    assert got[3].files == expected[3].files and str(paths[0]) not in got[3].files
+
+
+def test_the_state_is_kept_by_the_cache_and_a_damaged_one_is_scanned_again(tmp_path):
+    paths, concatenated = cleaned_files(tmp_path, [[raw_row("a", 0, 0, 1), raw_row("b", 1, 1)], [], [raw_row("a", 2, 1)]])
+    cache = ProcessingCache(RawStore(tmp_path), "v")
+    assert cache.read_latest() is None
+    state = latest_rows_and_state(paths)[3]
+    cache.write_latest(state)
+    back = cache.read_latest()
+    assert back.rows.equals(state.rows) and back.files == state.files and back.schema.equals(state.schema)
+    assert back.files[str(paths[1])] == 0 and len(back.files) == 3
+    cache.latest_path.write_bytes(b"PAR1 not a state")
+    assert cache.read_latest() is None and cache.discarded == 1 and not cache.latest_path.exists()
+    # a Parquet file that is not a state (no metadata)
+    pq.write_table(pa.table({"x": [1]}), cache.latest_path)
+    assert cache.read_latest() is None and cache.discarded == 2

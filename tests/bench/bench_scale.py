@@ -12,8 +12,9 @@ only its pieces are timed where they are looked up):
     clean      clean_raw_files: per raw file gunzip, JSON, payload hints (raw_frame), HTML to text, tidy fields,
                dates, content hash (clean_postings), written to the cache; on every core (wall time)
     cache io   ProcessingCache.cleaned_file (is each raw file's cleaned file there and readable?)
-    exact      latest_rows: narrow scan of the cleaned files, then each posting's newest row without its
-               description (read later by the steps that need it, and timed in theirs)
+    exact      latest_rows_and_state: narrow scan of the cleaned files (those added since the last run's
+               state, when it is there), then each posting's newest row without its description (read
+               later by the steps that need it, and timed in theirs); the state read and written
     near       incremental_duplicate_groups + merge_near_duplicates (shingle comparison within company/title
                blocks, new and changed postings only when the cached state is there) and reading the state
     keys       enrichment_key (SHA-1 of each posting's content)
@@ -145,7 +146,9 @@ def instrument(clock: StageClock) -> Callable[[], None]:
 
     patch(process_mod, "clean_raw_files", "clean")
     patch(cache_mod.ProcessingCache, "cleaned_file", "cache io")
-    patch(process_mod, "latest_rows", "exact")
+    patch(process_mod, "latest_rows_and_state", "exact")
+    patch(cache_mod.ProcessingCache, "read_latest", "exact")
+    patch(cache_mod.ProcessingCache, "write_latest", "exact")
     patch(process_mod, "incremental_duplicate_groups", "near")
     patch(dedupe_mod, "merge_near_duplicates", "near")
     patch(cache_mod.ProcessingCache, "read_near_duplicates", "near")
