@@ -8,7 +8,10 @@ index (its baseline is the first weeks) and the first week itself moving; then e
 """
 from __future__ import annotations
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipeline import columns as c
 from pipeline.clean import iso_week
@@ -24,12 +27,22 @@ def _weekly_inputs(postings: pd.DataFrame) -> pd.DataFrame:
     compared = [col for col in PREVIOUS_COLUMNS if col not in _SEEN_COLUMNS]
     frame = postings.set_index(c.POSTING_ID)
     return pd.DataFrame({
-        "content": pd.util.hash_pandas_object(
-            pd.DataFrame({col: _comparable(frame[col]) for col in compared if col != c.POSTING_ID}), index=False),
+        "content": _row_hashes(pd.DataFrame({col: _comparable(frame[col]) for col in compared if col != c.POSTING_ID})),
         "week": frame[c.WEEK].astype("string"),
         "is_ml": frame[c.IS_ML].astype(bool),
         "last_week": iso_week(pd.to_datetime(frame[c.LAST_SEEN_AT], utc=True)).astype("string"),
     }, index=frame.index)
+
+
+def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of each row's values, by DuckDB (one hash over the columns, on every core): pandas'
+    hash_pandas_object took 0.9 s for a postings table of 400,000 rows, 0.1 s here. Hashes compare only
+    within one run (both tables go through this function in it)."""
+    with duckdb.connect() as connection:
+        # column by column: each Arrow-backed column as it is (Table.from_pandas took 0.3 s more, via numpy)
+        connection.register("rows", pa.table({name: pa.array(frame[name].array) for name in frame.columns}))
+        columns = ", ".join('"' + name.replace('"', '""') + '"' for name in frame.columns)
+        return connection.execute(f"SELECT hash({columns}) AS h FROM rows").fetchnumpy()["h"]
 
 
 def _comparable(column: pd.Series) -> pd.Series:

@@ -458,9 +458,10 @@ def _unchanged(members: pd.Series, previous: NearDuplicates | None) -> np.ndarra
 
 
 def _pairs_among(pairs: pd.DataFrame, ids: Iterable[str]) -> pd.DataFrame:
-    # a set: Series.isin against a large object Index took a second for a few thousand pairs
-    among = set(ids)
-    both = [a in among and b in among for a, b in zip(pairs[PAIR_COLUMNS[0]], pairs[PAIR_COLUMNS[1]])]
+    # a set: Series.isin against a large object Index took a second for a few thousand pairs; of a list:
+    # iterating an Arrow-backed Index converts value by value (0.36 against 0.11 s for 475,000 ids)
+    among = set(ids.tolist() if isinstance(ids, pd.Index) else ids)
+    both = [a in among and b in among for a, b in zip(pairs[PAIR_COLUMNS[0]].tolist(), pairs[PAIR_COLUMNS[1]].tolist())]
     return pairs[np.array(both, dtype=bool)].reset_index(drop=True)
 
 
@@ -471,36 +472,68 @@ def _no_pairs() -> pd.DataFrame:
 def merge_near_duplicates(postings: pd.DataFrame, groups: pd.Series | None = None) -> pd.DataFrame:
     """One row per group: the earliest member's content, all sources in `seen_on`, widest seen span.
 
-    `groups` is `duplicate_groups(postings)` when already known (an incremental run's)."""
+    `groups` is `duplicate_groups(postings)` when already known (an incremental run's). Decided on integer
+    codes (the group, the source, times as integers), the kept rows then taken once (the descriptions are
+    most of the bytes): grouping and sorting by the Arrow-backed group ids took 3.9 s at 475,000 postings."""
     if postings.empty:
         return postings.assign(**{c.SEEN_ON: pd.Series(dtype=object), c.DUPLICATES: pd.Series(dtype="int64")})
-    # Decided on narrow columns; the kept rows are then taken once (the descriptions are most of the bytes).
-    order = [col for col in (c.POSTED_AT, c.FIRST_SEEN_AT, c.POSTING_ID) if col in postings.columns]
-    narrow = pd.DataFrame({col: postings[col].array for col in dict.fromkeys([*order, c.SOURCE, c.LAST_SEEN_AT])})
     if groups is None:
         groups = duplicate_groups(postings)
-    narrow["_group"] = postings[c.POSTING_ID].map(groups).to_numpy()
-    narrow["_position"] = np.arange(len(narrow))
-    grouped = narrow.groupby("_group")
-    spans = grouped.agg(_first=(c.FIRST_SEEN_AT, "min"), _last=(c.LAST_SEEN_AT, "max"))
-    # per group: its distinct sources, sorted, and how many members it has besides the kept one
-    seen_on: dict = {}
-    for group, source in zip(narrow["_group"].tolist(), narrow[c.SOURCE].tolist()):
-        seen_on.setdefault(group, set()).add(source)
-    spans[c.SEEN_ON] = [sorted(seen_on[group]) for group in spans.index]
-    spans[c.DUPLICATES] = (grouped.size() - 1).astype("int64")
-    # The original is the earliest published member: a repost keeps the week of the first posting.
-    kept = narrow.sort_values(order).drop_duplicates("_group", keep="first")
-    kept = kept.sort_values("_position")
-    out = postings.take(kept["_position"].to_numpy())
-    of_group = spans.loc[kept["_group"].to_numpy()]
-    out[c.FIRST_SEEN_AT] = of_group["_first"].array
-    out[c.LAST_SEEN_AT] = of_group["_last"].array
-    out[c.SEEN_ON] = of_group[c.SEEN_ON].to_numpy()
-    out[c.DUPLICATES] = of_group[c.DUPLICATES].to_numpy()
+    group, group_ids = pd.factorize(postings[c.POSTING_ID].map(groups).to_numpy(dtype=object),
+                                   use_na_sentinel=False)
+    n_groups = len(group_ids)
+    # The original is the earliest published member: a repost keeps the week of the first posting. Sorted
+    # by posted_at, first_seen_at, posting_id (missing times last, as pandas sorts them); the first of each
+    # group in that order is kept.
+    keys = [np.arange(len(postings)) if postings[c.POSTING_ID].is_monotonic_increasing
+            else _sort_codes(postings[c.POSTING_ID])]
+    keys += [_nat_last(postings[col]) for col in (c.FIRST_SEEN_AT, c.POSTED_AT) if col in postings.columns]
+    order = np.lexsort(keys)
+    first_in_order = np.unique(group[order], return_index=True)[1]
+    kept = np.sort(order[first_in_order])  # the kept rows in their own order
+    kept_group = group[kept]
+    spans = pd.DataFrame({"group": group, "first": postings[c.FIRST_SEEN_AT].array,
+                          "last": postings[c.LAST_SEEN_AT].array}).groupby("group").agg(
+                              first=("first", "min"), last=("last", "max"))
+    out = postings.take(kept)
+    out[c.FIRST_SEEN_AT] = spans["first"].array.take(kept_group)
+    out[c.LAST_SEEN_AT] = spans["last"].array.take(kept_group)
+    out[c.SEEN_ON] = _sources_of_groups(group, n_groups, postings[c.SOURCE])[kept_group]
+    out[c.DUPLICATES] = (np.bincount(group, minlength=n_groups) - 1).astype("int64")[kept_group]
     if out[c.POSTING_ID].is_monotonic_increasing:
         return out.reset_index(drop=True)
     return out.sort_values(c.POSTING_ID, ignore_index=True)
+
+
+def _sources_of_groups(group: np.ndarray, n_groups: int, sources: pd.Series) -> np.ndarray:
+    """Each group's distinct sources, sorted, as a list (an object array, one per group)."""
+    source, names = pd.factorize(sources.to_numpy(dtype=object), sort=True, use_na_sentinel=False)
+    names = np.asarray(names, dtype=object)
+    pairs = np.unique(group.astype(np.int64) * max(len(names), 1) + source)  # group-major, sources in order
+    pair_group, pair_source = pairs // max(len(names), 1), pairs % max(len(names), 1)
+    out = np.empty(n_groups, dtype=object)
+    alone = np.bincount(pair_group, minlength=n_groups)[pair_group] == 1
+    for owner, name in zip(pair_group[alone].tolist(), names[pair_source[alone]].tolist()):
+        out[owner] = [name]  # one at a time: numpy may read a list of lists as a 2-d array
+    several = ~alone
+    if several.any():
+        cuts = np.flatnonzero(np.diff(pair_group[several])) + 1
+        for members, owner in zip(np.split(pair_source[several], cuts),
+                                  pair_group[several][np.r_[0, cuts]].tolist()):
+            out[owner] = names[members].tolist()
+    return out
+
+
+def _sort_codes(values: pd.Series) -> np.ndarray:
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=True)
+    return np.where(codes < 0, len(uniques), codes)
+
+
+def _nat_last(times: pd.Series) -> np.ndarray:
+    """Times as integers that sort as pandas sorts them: a missing one after every other."""
+    values = pd.to_datetime(times, utc=True).array.asi8.copy()
+    values[pd.isna(times).to_numpy()] = np.iinfo(np.int64).max
+    return values
 
 
 def dedup_rate(before: int, after: int) -> float:

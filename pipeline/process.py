@@ -1,12 +1,12 @@
 """The pipeline end to end: raw store -> cleaned dataset. Re-running on the same raw data gives the same tables.
 
-raw files -> clean (per file, cached) -> exact dedup (a narrow scan of the cleaned files; only each
-posting's newest row is loaded, without its description: pipeline/latest.py; each step below reads the
-descriptions it needs from the cleaned files) -> near-duplicate merge (new and changed
-postings compared with their blocks, the other pairs from the cached state) -> enrich: ML verdict,
-normalized fields, skills (per distinct content, cached, on every core: pipeline/parallel.py) -> weekly
-tables (all weeks). Cleaning, near-duplicate pairs and enrichment cost the most and are cached, so a new
-run costs about its own new rows plus a rescan; see pipeline/cache.py. `engine="dask"` is the same on a
+raw files -> clean (per file, cached) -> exact dedup (a narrow scan of the cleaned files added since the
+last run, taken with the newest rows that run kept; only each posting's newest row is loaded, without its
+description: pipeline/latest.py; each step below reads the descriptions it needs from the cleaned files) ->
+near-duplicate merge (new and changed postings compared with their blocks, the other pairs from the cached
+state) -> enrich: ML verdict, normalized fields, skills (per distinct content, cached, on every core:
+pipeline/parallel.py) -> weekly tables (all weeks). Cleaning, deduplication and enrichment are cached, so a
+new run costs about its own new rows plus the tables and the write over every posting; see pipeline/cache.py. `engine="dask"` is the same on a
 cluster (pipeline/dask_engine.py).
 """
 from __future__ import annotations

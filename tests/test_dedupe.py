@@ -173,3 +173,56 @@ def test_words_are_the_words_shingles_reads(texts, skip, max_words):
     shared = (matrix @ matrix.T).toarray()
     assert [[int(shared[i, j]) for j in range(len(texts))] for i in range(len(texts))] == \
         [[len(a & b) for b in sets] for a in sets]
+
+
+def _merged_by_hand(frame: pd.DataFrame, groups: dict) -> dict:
+    """merge_near_duplicates spelled out: per group, the member first by (posted_at, first_seen_at,
+    posting_id) with missing times last, the group's sorted sources, widest span, other members."""
+    by_group: dict = {}
+    for row in frame.to_dict("records"):
+        by_group.setdefault(groups[row[c.POSTING_ID]], []).append(row)
+    far = pd.Timestamp.max.tz_localize("UTC")
+    out = {}
+    for members in by_group.values():
+        first = min(members, key=lambda r: (far if pd.isna(r[c.POSTED_AT]) else r[c.POSTED_AT],
+                                            far if pd.isna(r[c.FIRST_SEEN_AT]) else r[c.FIRST_SEEN_AT],
+                                            r[c.POSTING_ID]))
+        firsts = [r[c.FIRST_SEEN_AT] for r in members if not pd.isna(r[c.FIRST_SEEN_AT])]
+        lasts = [r[c.LAST_SEEN_AT] for r in members if not pd.isna(r[c.LAST_SEEN_AT])]
+        out[first[c.POSTING_ID]] = (sorted({r[c.SOURCE] for r in members}), len(members) - 1,
+                                    min(firsts) if firsts else pd.NaT, max(lasts) if lasts else pd.NaT)
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from(["s1", "s2", "s3"]), st.one_of(st.none(), st.integers(0, 3)),
+                          st.one_of(st.none(), st.integers(0, 3)), st.integers(0, 3)), min_size=1, max_size=12),
+       st.booleans())
+def test_merging_keeps_the_earliest_member_and_the_groups_sources_and_span(rows, shuffled):
+    """Groups given (as an incremental run gives them), any order of rows, missing times: the kept row,
+    seen_on, duplicates and the span are those of the plain-Python reading."""
+    day = pd.Timestamp("2026-03-02", tz="UTC")
+    at = (lambda n: pd.NaT if n is None else day + pd.Timedelta(days=n))
+    times = (lambda values: pd.Series([at(n) for n in values], dtype="datetime64[us, UTC]"))
+    frame = pd.DataFrame({
+        c.POSTING_ID: [f"p{i:02d}" for i in range(len(rows))], c.SOURCE: [row[1] for row in rows],
+        c.POSTED_AT: times([row[2] for row in rows]), c.FIRST_SEEN_AT: times([row[3] for row in rows]),
+        c.LAST_SEEN_AT: times([None if row[3] is None else row[3] + row[4] for row in rows]),
+        c.TITLE: [f"t{i}" for i in range(len(rows))],
+    })
+    if shuffled:
+        frame = frame.iloc[::-1]
+    group_of = {f"p{i:02d}": f"g{g}" for i, (g, *_rest) in enumerate(rows)}
+    # a group is named by its smallest member, as duplicate_groups names it
+    smallest = {}
+    for pid, g in sorted(group_of.items()):
+        smallest.setdefault(g, pid)
+    groups = pd.Series({pid: smallest[g] for pid, g in group_of.items()})
+    out = merge_near_duplicates(frame, groups)
+    expected = _merged_by_hand(frame, groups)
+    assert out[c.POSTING_ID].tolist() == sorted(expected)
+    for row in out.to_dict("records"):
+        sources, duplicates, first, last = expected[row[c.POSTING_ID]]
+        assert row[c.SEEN_ON] == sources and row[c.DUPLICATES] == duplicates
+        assert (pd.isna(first) and pd.isna(row[c.FIRST_SEEN_AT])) or row[c.FIRST_SEEN_AT] == first
+        assert (pd.isna(last) and pd.isna(row[c.LAST_SEEN_AT])) or row[c.LAST_SEEN_AT] == last
