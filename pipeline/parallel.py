@@ -3,9 +3,9 @@
 Cleaning workers each take a run of consecutive raw files (a source's weeks in order, so the repeated
 descriptions their memo in pipeline/clean.py catches stay with one worker), clean them in one call and
 write each file's cleaned rows into the processing cache themselves; nothing else comes back. Each
-enrichment worker receives the taxonomy once (at start) and builds its own matcher; chunks go out as
-frames of the enrichment key, title, location, description and hints only, so little more than the text
-crosses the pipe. When the postings hold only where their descriptions are (pipeline/latest.py), a chunk's
+enrichment worker receives the taxonomy once (at start, by a temporary file) and builds its own matcher;
+chunks go out as frames of the enrichment key, title, location, description and hints only, so little more
+than the text crosses the pipe. When the postings hold only where their descriptions are (pipeline/latest.py), a chunk's
 are read just before it goes out, a few chunks ahead of the workers: this process never holds them all.
 Worker processes are spawned, not forked: the parent may hold Arrow and DuckDB threads, and a fork would
 copy their locks. Small batches stay in this process, where they cost less than starting workers.
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import pickle
+import tempfile
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -41,9 +43,9 @@ CHUNK_FILES = 16
 _worker_taxonomy: Taxonomy | None = None
 
 
-def _start_worker(taxonomy: Taxonomy) -> None:
+def _start_worker(shipped: str) -> None:
     global _worker_taxonomy
-    _worker_taxonomy = taxonomy
+    _worker_taxonomy = pickle.loads(Path(shipped).read_bytes())
 
 
 def _enrich_chunk(chunk: pd.DataFrame) -> pd.DataFrame:
@@ -82,9 +84,16 @@ def enrichment_table_parallel(postings: pd.DataFrame, taxonomy: Taxonomy, worker
         return with_arrow_skill_lists(table) if arrow_lists else table
     context = multiprocessing.get_context("spawn")
     enrich = _enrich_chunk_arrow_lists if arrow_lists else _enrich_chunk
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                             initargs=(taxonomy,)) as pool:
-        parts = list(_in_order(pool, enrich, _chunks(unique, descriptions), IN_FLIGHT_PER_WORKER * workers))
+    # The taxonomy (with the matcher's compilations, about 2 MB) goes by file, not as the workers' start
+    # arguments: those are written into the pipe at each start, and a write bigger than the pipe waited for
+    # the worker to import what unpickling them needs, one worker after the other (tests/bench/
+    # bench_worker_start.py: first results 2.94 -> 2.04 s, this process blocked 2.58 -> 0.01 s).
+    with tempfile.TemporaryDirectory(prefix="jobtrends-taxonomy-") as folder:
+        shipped = Path(folder) / "taxonomy.pickle"
+        shipped.write_bytes(pickle.dumps(taxonomy, protocol=pickle.HIGHEST_PROTOCOL))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(str(shipped),)) as pool:
+            parts = list(_in_order(pool, enrich, _chunks(unique, descriptions), IN_FLIGHT_PER_WORKER * workers))
     return pd.concat(parts, ignore_index=True).drop_duplicates(ENRICHMENT_KEY, ignore_index=True)
 
 
