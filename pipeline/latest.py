@@ -218,11 +218,10 @@ def _as_candidates(rows: pa.Table, schema: pa.Schema, kept: list[str], starts: n
     index = starts[file_code.astype(np.int64)] + rows.column(STATE_ROW).to_numpy()
     columns = {}
     for field in schema:
-        source = _INDEX if field.name == _INDEX else field.name
         if field.name == _INDEX:
             columns[field.name] = pa.array(index)
-        elif source in rows.column_names:
-            columns[field.name] = rows.column(source).cast(field.type)
+        elif field.name in rows.column_names:
+            columns[field.name] = rows.column(field.name).cast(field.type)
         else:  # a column the state's files did not have
             columns[field.name] = pa.nulls(rows.num_rows, field.type)
     return pa.table(columns, schema=schema)

@@ -6,8 +6,8 @@ description: pipeline/latest.py; each step below reads the descriptions it needs
 near-duplicate merge (new and changed postings compared with their blocks, the other pairs from the cached
 state) -> enrich: ML verdict, normalized fields, skills (per distinct content, cached, on every core:
 pipeline/parallel.py) -> weekly tables (all weeks). Cleaning, deduplication and enrichment are cached, so a
-new run costs about its own new rows plus the tables and the write over every posting; see pipeline/cache.py. `engine="dask"` is the same on a
-cluster (pipeline/dask_engine.py).
+new run costs about its own new rows plus the tables and the write over every posting; see
+pipeline/cache.py. `engine="dask"` is the same on a cluster (pipeline/dask_engine.py).
 """
 from __future__ import annotations
 
@@ -191,11 +191,13 @@ def _deduplicated(cache: ProcessingCache, cleaned_paths: list[Path]
     descriptions are, which the postings hold only the places of (DESCRIPTION_AT): each later step reads
     those it needs (near-duplicate comparison, enrichment, the week files written)."""
     # Hints stay JSON: only the postings enriched this run need them as dicts (see _enrichment).
-    exact, raw_rows, descriptions, latest = latest_rows_and_state(cleaned_paths, cache.read_latest(),
-                                                                  decode_hints=False)
-    if latest is not None:  # true of the cleaned files whatever happens to this run: kept now, and let go
+    previous = cache.read_latest()
+    exact, raw_rows, descriptions, latest = latest_rows_and_state(cleaned_paths, previous, decode_hints=False)
+    # true of the cleaned files whatever happens to this run: kept now (unless it covers the same files
+    # as the one read), and let go
+    if latest is not None and (previous is None or latest.files != previous.files):
         cache.write_latest(latest)
-    del latest
+    del latest, previous
     release_freed_memory()  # what the scan of the cleaned files decoded
     groups, near = incremental_duplicate_groups(exact, cache.read_near_duplicates(),
                                                 description_reader(exact, descriptions))

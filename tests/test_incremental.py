@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import shutil
 from datetime import datetime, time, timedelta, timezone
+from unittest.mock import patch
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from pipeline import columns as c
+from pipeline import latest
 from pipeline.affected import weeks_affected
 from pipeline.cache import ProcessingCache, project_modules
 from pipeline.cli import app
@@ -162,6 +164,35 @@ def test_processing_again_without_new_files_does_no_work(incremental, taxonomy, 
     copy = copy_of(data_dir, tmp_path)
     summary = process(copy, taxonomy)
     assert (summary.raw_files_parsed, summary.postings_enriched, summary.weeks_affected) == (0, 0, 0)
+    assert_same_tables(snapshots[-1], tables(copy))
+
+
+def test_exact_dedup_scans_only_the_cleaned_files_its_state_does_not_cover(incremental, taxonomy, tmp_path):
+    """The copy's state names the original folder's files: a moved data directory is scanned whole once
+    (and gets a state of its own), then a run without new raw files scans nothing and leaves the state as
+    it is; without a state, everything is scanned again and the tables are the same."""
+    data_dir, _, snapshots = incremental
+    copy = copy_of(data_dir, tmp_path)
+    cache = ProcessingCache(RawStore(copy), taxonomy.version)
+    cleaned = {str(cache.cleaned_path(path)) for path in RawStore(copy).raw_files()}
+    scanned: list[list[str]] = []
+    real_scan = latest._scan
+
+    def process_recording_scans() -> None:
+        scanned.clear()
+        with patch("pipeline.latest._scan", side_effect=lambda names, *rest: scanned.append(list(names))
+                   or real_scan(names, *rest)):
+            process(copy, taxonomy)
+
+    assert not set(cache.read_latest().files) & cleaned  # the original's paths
+    process_recording_scans()
+    assert set(scanned[0]) == cleaned and set(cache.read_latest().files) == cleaned
+    written = (cache.latest_path.stat().st_ino, cache.latest_path.stat().st_mtime_ns)  # a rewrite is a new file
+    process_recording_scans()
+    assert scanned == [[]] and (cache.latest_path.stat().st_ino, cache.latest_path.stat().st_mtime_ns) == written
+    cache.latest_path.unlink()
+    process_recording_scans()
+    assert set(scanned[0]) == cleaned and cache.latest_path.exists()
     assert_same_tables(snapshots[-1], tables(copy))
 
 
