@@ -474,7 +474,8 @@ def merge_near_duplicates(postings: pd.DataFrame, groups: pd.Series | None = Non
 
     `groups` is `duplicate_groups(postings)` when already known (an incremental run's). Decided on integer
     codes (the group, the source, times as integers), the kept rows then taken once (the descriptions are
-    most of the bytes): grouping and sorting by the Arrow-backed group ids took 3.9 s at 475,000 postings."""
+    most of the bytes): grouping and sorting by the Arrow-backed group ids took 2.8-3.5 s at 475,000
+    postings, this 1.3-1.7 s."""
     if postings.empty:
         return postings.assign(**{c.SEEN_ON: pd.Series(dtype=object), c.DUPLICATES: pd.Series(dtype="int64")})
     if groups is None:
