@@ -4,7 +4,7 @@
     <data_dir>/cache/enriched-<code>-<taxonomy>/<digest>.parquet       enrichment rows (pipeline/enrich.py)
     <data_dir>/cache/enriched-<code>-<taxonomy>/matcher.bin           the skill matcher's compilations
     <data_dir>/cache/near-<code>/state.parquet                          near-duplicate state (pipeline/dedupe.py)
-    <data_dir>/cache/latest-<code>/state.parquet                        each posting's newest row (pipeline/latest.py)
+    <data_dir>/cache/latest-<code>-<cleaned code>/state.parquet         each posting's newest row (pipeline/latest.py)
 
 The near-duplicate state is one row per posting the last `process` deduplicated: posting_id,
 content_hash, `similar_ids`, the members whose descriptions it is similar to (each pair once, under

@@ -113,7 +113,8 @@ class LatestState:
 
     @classmethod
     def from_table(cls, table: pa.Table) -> "LatestState":
-        """`to_table` read back; raises KeyError, ValueError or ArrowException when the table is not one."""
+        """`to_table` read back; raises KeyError, TypeError, ValueError or ArrowException when the table is not
+        one (TypeError: a Parquet file without the state's metadata)."""
         meta = json.loads(table.schema.metadata[b"jobtrends.latest"])
         files = {str(name): int(rows) for name, rows in meta["files"].items()}
         schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(meta["schema"])))
